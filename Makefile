@@ -1,0 +1,54 @@
+# Followthrough: every set-up step lives here, so a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test lint typecheck pytest migrate demo lock clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
+	@echo "make test   - install, then lint, type-check and run the whole test suite"
+	@echo "make lock   - re-resolve requirements/*.in into the locked requirements/*.txt"
+	@echo "make clean  - remove the virtual environment and local data under var/"
+
+# The virtual environment, rebuilt whenever the locked requirements or the project metadata change.
+$(STAMP): requirements/dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+var:
+	mkdir -p var
+
+migrate: $(STAMP) var
+	$(BIN)/followthrough migrate --no-input
+
+run: migrate
+	$(BIN)/followthrough demo-data --if-empty
+	$(BIN)/followthrough runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy followthrough
+
+pytest: $(STAMP) var
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# Re-resolve the dependency lock (needs the package registry); commit the changed requirements/*.txt.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header requirements/base.in -o requirements/base.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header requirements/dev.in -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) var

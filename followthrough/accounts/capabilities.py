@@ -1,0 +1,75 @@
+"""Permissions as data: capabilities are an enum, roles are named sets of them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Capability(models.TextChoices):
+    CASE_VIEW = "case.view", "See any case"
+    CASE_OPEN = "case.open", "Open cases"
+    CASE_WORK = "case.work", "Log interactions and notes on cases"
+    CASE_CLAIM = "case.claim", "Claim cases from a team queue"
+    CASE_ASSIGN = "case.assign", "Assign cases to other people"
+    CASE_HAND_OFF = "case.hand_off", "Hand off cases"
+    CASE_SET_STATUS = "case.set_status", "Change case status"
+    CASE_LINK = "case.link", "Link cases"
+    CASE_MERGE = "case.merge", "Merge cases"
+    COMMITMENT_MANAGE = "commitment.manage", "Add, keep, break and cancel promises"
+    DECISION_RECORD = "decision.record", "Record decisions"
+    DECISION_APPROVE = "decision.approve", "Approve policy exceptions"
+    CUSTOMER_VIEW = "customer.view", "See customers"
+    CUSTOMER_EDIT = "customer.edit", "Create and change customers"
+    TEAM_MANAGE = "team.manage", "Manage teams"
+    # A portal user: sees and writes only to their own organisation's cases, public notes only.
+    PORTAL = "portal", "Use the customer portal"
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    LEAD = "lead", "Team lead"
+    DISPATCHER = "dispatcher", "Dispatcher"
+    TECHNICIAN = "technician", "Field technician"
+    ADMIN = "admin", "Administrator"
+    CUSTOMER = "customer", "Customer"
+
+
+C = Capability
+
+_AGENT = frozenset(
+    {
+        C.CASE_VIEW,
+        C.CASE_OPEN,
+        C.CASE_WORK,
+        C.CASE_CLAIM,
+        C.CASE_HAND_OFF,
+        C.CASE_SET_STATUS,
+        C.CASE_LINK,
+        C.COMMITMENT_MANAGE,
+        C.DECISION_RECORD,
+        C.CUSTOMER_VIEW,
+        C.CUSTOMER_EDIT,
+    }
+)
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.AGENT: _AGENT,
+    Role.LEAD: _AGENT | {C.CASE_ASSIGN, C.CASE_MERGE, C.DECISION_APPROVE, C.TEAM_MANAGE},
+    Role.DISPATCHER: _AGENT | {C.CASE_ASSIGN},
+    Role.TECHNICIAN: frozenset(
+        {
+            C.CASE_VIEW,
+            C.CASE_WORK,
+            C.CASE_CLAIM,
+            C.CASE_HAND_OFF,
+            C.CASE_SET_STATUS,
+            C.COMMITMENT_MANAGE,
+            C.DECISION_RECORD,
+            C.CUSTOMER_VIEW,
+        }
+    ),
+    Role.ADMIN: frozenset(Capability) - {C.PORTAL},
+    Role.CUSTOMER: frozenset({C.PORTAL}),
+}
+
+STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER}

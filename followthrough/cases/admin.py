@@ -1,0 +1,144 @@
+"""Django admin for cases. Case events are read-only: history is never edited."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from followthrough.cases.models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    Commitment,
+    Decision,
+    Handoff,
+    Interaction,
+    Note,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class InteractionInline(ReadOnlyInline):
+    model = Interaction
+    fields = ["started_at", "channel", "direction", "agent", "disposition", "note"]
+
+
+class CommitmentInline(ReadOnlyInline):
+    model = Commitment
+    fk_name = "case"
+    fields = ["description", "owed_by", "due_at", "owner", "status", "reason"]
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fk_name = "case"
+    fields = ["created_at", "type", "actor", "before", "after", "reason"]
+    readonly_fields = ["created_at", "type", "actor", "before", "after", "reason"]
+    ordering = ["-created_at", "-id"]
+    show_change_link = False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "subject",
+        "status",
+        "priority",
+        "owner",
+        "team",
+        "organization",
+        "next_step_due",
+    ]
+    list_filter = ["status", "priority", "channel", "team"]
+    search_fields = ["subject", "organization__name", "contact__name"]
+    list_select_related = ["owner", "team", "organization"]
+    raw_id_fields = ["contact", "organization", "asset", "merged_into"]
+    readonly_fields = [
+        "interaction_count",
+        "agent_count",
+        "open_commitment_count",
+        "version",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+        "opened_by",
+    ]
+    inlines = [InteractionInline, CommitmentInline, CaseEventInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Cases are never deleted: history must stay whole. Merge or close instead.
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "type", "actor", "reason"]
+    list_filter = ["type"]
+    list_select_related = ["case", "actor"]
+    raw_id_fields = ["case"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "case", "channel", "direction", "agent", "disposition"]
+    list_filter = ["channel", "direction", "disposition"]
+    list_select_related = ["case", "agent"]
+    raw_id_fields = ["case", "contact"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "author", "visibility"]
+    list_filter = ["visibility"]
+    list_select_related = ["case", "author"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "kind", "from_user", "to_user", "to_team", "status"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["case", "from_user", "to_user", "to_team"]
+    raw_id_fields = ["case", "escalated_from"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["due_at", "case", "description", "owed_by", "owner", "status"]
+    list_filter = ["status", "owed_by", "kind"]
+    list_select_related = ["case", "owner"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "case", "policy", "decided_by", "approved_by"]
+    list_select_related = ["case", "decided_by", "approved_by"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    list_display = ["from_case", "kind", "to_case", "created_by", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["from_case", "to_case"]

@@ -1,0 +1,30 @@
+"""Cases for tests are opened through the real service, so counters and events are true."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from followthrough.accounts.models import Team, User
+from followthrough.cases.models import Case
+from followthrough.cases.services import case_open
+from followthrough.cases.states import Channel
+
+
+def in_hours(hours: float) -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=hours)
+
+
+def open_case(
+    *, actor: User | None = None, owner: User | None = None, team: Team | None = None, **kw: Any
+) -> Case:
+    """Open a case; by default owned by `actor`. Pass team= with owner=None for a queue case."""
+    if owner is None and team is None:
+        owner = actor
+    kw.setdefault("subject", "Printer offline after firmware update")
+    kw.setdefault("channel", Channel.PHONE)
+    kw.setdefault("next_step", "Call back with the driver fix")
+    kw.setdefault("next_step_due", in_hours(4))
+    return case_open(actor=actor, owner=owner, team=team, **kw)
