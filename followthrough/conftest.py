@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from followthrough.accounts.capabilities import Role
 from followthrough.accounts.models import Membership, Team, TierLevel, User
 from followthrough.accounts.tests.factories import TeamFactory, UserFactory
 from followthrough.customers.models import Contact, Organization
 from followthrough.customers.tests.factories import ContactFactory, OrganizationFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Settings) -> None:
+    # Real hashing costs ~0.3 s per user; tests are about the desk, not PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

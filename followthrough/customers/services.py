@@ -64,7 +64,7 @@ def organization_create(
     *,
     actor: User | None,
     name: str,
-    plan_tier: PlanTier = PlanTier.FREE,
+    plan_tier: PlanTier | str = PlanTier.FREE,
     account_manager: User | None = None,
     notes: str = "",
 ) -> Organization:

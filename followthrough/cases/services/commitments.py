@@ -38,11 +38,11 @@ def commitment_add(
     *,
     actor: User,
     case: Case,
-    owed_by: CommitmentParty,
+    owed_by: CommitmentParty | str,
     description: str,
     due_at: dt.datetime,
     owner: User,
-    kind: CommitmentKind = CommitmentKind.CALLBACK,
+    kind: CommitmentKind | str = CommitmentKind.CALLBACK,
     expected_version: int | None = None,
 ) -> Commitment:
     """Record a promise on an open case. `owner` answers for it on our side."""

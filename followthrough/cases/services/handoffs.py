@@ -42,7 +42,7 @@ def case_hand_off(
     *,
     actor: User,
     case: Case,
-    kind: HandoffKind,
+    kind: HandoffKind | str,
     summary: str,
     tried: str,
     promised: str,

@@ -71,13 +71,13 @@ def case_open(
     *,
     actor: User | None,
     subject: str,
-    channel: Channel,
+    channel: Channel | str,
     next_step: str,
     next_step_due: dt.datetime,
     owner: User | None = None,
     team: Team | None = None,
     description: str = "",
-    priority: Priority = Priority.P3,
+    priority: Priority | str = Priority.P3,
     category: str = "",
     organization: Organization | None = None,
     contact: Contact | None = None,
@@ -159,7 +159,7 @@ def case_update(
     case: Case,
     subject: str | None = None,
     description: str | None = None,
-    priority: Priority | None = None,
+    priority: Priority | str | None = None,
     category: str | None = None,
     contact: Contact | None = None,
     asset: Asset | None = None,
@@ -225,9 +225,9 @@ def case_log_interaction(
     *,
     actor: User | None,
     case: Case,
-    channel: Channel,
-    direction: Direction,
-    disposition: Disposition,
+    channel: Channel | str,
+    direction: Direction | str,
+    disposition: Disposition | str,
     note: str,
     started_at: dt.datetime,
     ended_at: dt.datetime | None = None,
@@ -389,7 +389,7 @@ def case_add_note(
     actor: User,
     case: Case,
     body: str,
-    visibility: NoteVisibility = NoteVisibility.INTERNAL,
+    visibility: NoteVisibility | str = NoteVisibility.INTERNAL,
     expected_version: int | None = None,
 ) -> Note:
     """Add an internal or public note. Portal customers write public notes only."""
@@ -435,7 +435,7 @@ def case_set_status(
     *,
     actor: User,
     case: Case,
-    status: CaseStatus,
+    status: CaseStatus | str,
     reason: str = "",
     next_step: str = "",
     next_step_due: dt.datetime | None = None,
@@ -529,7 +529,6 @@ def case_assign(
             team.pk if team else None
         ):
             return case
-        _cancel_pending_handoff(case, actor, "Superseded by an assignment.")
         case.owner = owner
         case.team = team
         fields = ["owner", "team"]
@@ -537,6 +536,8 @@ def case_assign(
             case.status = CaseStatus.OPEN
             fields.append("status")
         save_case(case, *fields)
+        # After save_case, so its event carries the new version like the assignment's.
+        _cancel_pending_handoff(case, actor, "Superseded by an assignment.")
         record(
             case,
             EventType.ASSIGNED,

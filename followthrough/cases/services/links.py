@@ -23,7 +23,7 @@ from followthrough.cases.states import CaseStatus, CommitmentStatus, EventType, 
 from followthrough.core.errors import Invalid, ServiceError
 
 
-def case_link(*, actor: User, case: Case, other: Case, kind: LinkKind) -> CaseLink:
+def case_link(*, actor: User, case: Case, other: Case, kind: LinkKind | str) -> CaseLink:
     """Link two cases: related, duplicate of, or parent of. Recorded on both timelines."""
     require_capability(actor, Capability.CASE_LINK)
     if kind not in LinkKind.values:
@@ -36,7 +36,7 @@ def case_link(*, actor: User, case: Case, other: Case, kind: LinkKind) -> CaseLi
     return link
 
 
-def _link(actor: User, case: Case, other: Case, kind: LinkKind) -> CaseLink:
+def _link(actor: User, case: Case, other: Case, kind: LinkKind | str) -> CaseLink:
     existing = CaseLink.objects.filter(
         Q(from_case=case, to_case=other) | Q(from_case=other, to_case=case)
     ).first()

@@ -47,7 +47,7 @@ def case_state(case: Case) -> dict[str, Any]:
         Note,
     )
 
-    row = Case.objects.filter(pk=case.pk).values().get()
+    row = dict(Case.objects.filter(pk=case.pk).values().get())
     row.pop("updated_at")
     return {
         "row": row,
