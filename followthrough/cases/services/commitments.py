@@ -97,6 +97,9 @@ def _settle(
     with transaction.atomic():
         case = lock_case(commitment.case_id)
         commitment = Commitment.objects.get(pk=commitment.pk)
+        while commitment.case_id != case.pk:  # a merge moved it since the caller read it
+            case = lock_case(commitment.case_id)
+            commitment = Commitment.objects.get(pk=commitment.pk)
         if commitment.status != CommitmentStatus.OPEN:
             raise ServiceError(
                 CaseError.COMMITMENT_NOT_OPEN,

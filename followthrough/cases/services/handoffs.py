@@ -246,13 +246,23 @@ def handoff_cancel(*, actor: User, handoff: Handoff, reason: str) -> Handoff:
 def handoff_escalate_unaccepted(*, actor: User | None, handoff: Handoff, reason: str) -> Handoff:
     """Pass a handoff nobody accepted to the lead of the receiving team (or the case's team).
 
-    `actor` None is the deadline scan. Returns the new lead-escalation handoff.
+    `actor` None is the deadline scan; a person escalating by hand is the sender or a lead.
+    Returns the new lead-escalation handoff.
     """
     with transaction.atomic():
         handoff, case = _lock_pending(handoff)
+        if (
+            actor is not None
+            and actor.pk != handoff.from_user_id
+            and not actor.has_capability(Capability.CASE_ASSIGN)
+        ):
+            raise ServiceError(
+                CaseError.HANDOFF_NOT_SENDER,
+                "Only the sender or a team lead can escalate a handoff by hand.",
+            )
         team = handoff.to_team or case.team
         lead = team.lead if team is not None else None
-        if lead is None or lead.pk == handoff.to_user_id:
+        if lead is None or lead.pk in (handoff.to_user_id, handoff.from_user_id):
             raise ServiceError(
                 CaseError.NO_LEAD, "There is no other team lead to escalate this handoff to."
             )

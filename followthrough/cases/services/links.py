@@ -91,7 +91,6 @@ def case_merge(*, actor: User, source: Case, target: Case, reason: str) -> Case:
                 f"{target.number} is resolved; reopen it before moving open promises onto it.",
             )
         Commitment.objects.filter(pk__in=moved).update(case=target)
-        _cancel_pending_handoff(source, actor, f"Merged into {target.number}.")
 
         target_agents = set(
             CaseAgent.objects.filter(case=target).values_list("agent_id", flat=True)
@@ -134,6 +133,8 @@ def case_merge(*, actor: User, source: Case, target: Case, reason: str) -> Case:
             "next_step_due",
             "open_commitment_count",
         )
+        # After save_case, so the cancellation's event carries the source's new version.
+        _cancel_pending_handoff(source, actor, f"Merged into {target.number}.")
         record(
             source,
             EventType.MERGED_INTO,
