@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from followthrough.accounts.capabilities import Role
 from followthrough.accounts.models import Team, TierLevel, User
-from followthrough.cases.management.commands.demo_data import LOGINS, PASSWORD
+from followthrough.cases.demo import LOGINS, PASSWORD
 from followthrough.cases.models import (
     Case,
     CaseEvent,
