@@ -1,4 +1,8 @@
-"""Django admin for cases. Case events are read-only: history is never edited."""
+"""Django admin for cases, for looking only.
+
+Every change to a case goes through a service so that it writes its case event (DESIGN.md §2,
+invariant 6); an edit form here would bypass that, so these records are view-only.
+"""
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -13,6 +17,17 @@ from followthrough.cases.models import (
     Interaction,
     Note,
 )
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -48,7 +63,7 @@ class CaseEventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "subject",
@@ -63,43 +78,19 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["subject", "organization__name", "contact__name"]
     list_select_related = ["owner", "team", "organization"]
     raw_id_fields = ["contact", "organization", "asset", "merged_into"]
-    readonly_fields = [
-        "interaction_count",
-        "agent_count",
-        "open_commitment_count",
-        "version",
-        "created_at",
-        "updated_at",
-        "resolved_at",
-        "closed_at",
-        "opened_by",
-    ]
     inlines = [InteractionInline, CommitmentInline, CaseEventInline]
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Cases are never deleted: history must stay whole. Merge or close instead.
-        return False
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "case", "type", "actor", "reason"]
     list_filter = ["type"]
     list_select_related = ["case", "actor"]
     raw_id_fields = ["case"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ViewOnlyAdmin):
     list_display = ["started_at", "case", "channel", "direction", "agent", "disposition"]
     list_filter = ["channel", "direction", "disposition"]
     list_select_related = ["case", "agent"]
@@ -107,7 +98,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "case", "author", "visibility"]
     list_filter = ["visibility"]
     list_select_related = ["case", "author"]
@@ -115,7 +106,7 @@ class NoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Handoff)
-class HandoffAdmin(admin.ModelAdmin):
+class HandoffAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "case", "kind", "from_user", "to_user", "to_team", "status"]
     list_filter = ["kind", "status"]
     list_select_related = ["case", "from_user", "to_user", "to_team"]
@@ -123,7 +114,7 @@ class HandoffAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(ViewOnlyAdmin):
     list_display = ["due_at", "case", "description", "owed_by", "owner", "status"]
     list_filter = ["status", "owed_by", "kind"]
     list_select_related = ["case", "owner"]
@@ -131,14 +122,14 @@ class CommitmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "case", "policy", "decided_by", "approved_by"]
     list_select_related = ["case", "decided_by", "approved_by"]
     raw_id_fields = ["case"]
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(admin.ModelAdmin):
+class CaseLinkAdmin(ViewOnlyAdmin):
     list_display = ["from_case", "kind", "to_case", "created_by", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["from_case", "to_case"]
