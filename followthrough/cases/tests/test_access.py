@@ -13,15 +13,9 @@ from followthrough.cases.access import (
     access_handoff,
     visible_cases,
 )
-from followthrough.cases.services import (
-    case_add_note,
-    case_hand_off,
-    case_open,
-    commitment_add,
-    decision_record,
-)
-from followthrough.cases.states import Channel, CommitmentParty, HandoffKind, NoteVisibility
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.services import case_add_note, case_open, decision_record
+from followthrough.cases.states import Channel, NoteVisibility
+from followthrough.cases.tests.factories import case_state, hand_off, in_hours, open_case, promise
 from followthrough.core.errors import NotFound, ServiceError
 from followthrough.customers.tests.factories import ContactFactory
 
@@ -81,14 +75,7 @@ def test_records_on_a_case_follow_the_cases_visibility(
         records[name] = (
             (
                 access_commitment,
-                commitment_add(
-                    actor=agent,
-                    case=case,
-                    owed_by=CommitmentParty.US,
-                    description="Call back",
-                    due_at=in_hours(2),
-                    owner=agent,
-                ),
+                promise(agent, case),
             ),
             (
                 access_decision,
@@ -103,17 +90,7 @@ def test_records_on_a_case_follow_the_cases_visibility(
             ),
             (
                 access_handoff,
-                case_hand_off(
-                    actor=agent,
-                    case=case,
-                    kind=HandoffKind.TRANSFER,
-                    to_team=tier2,
-                    summary="s",
-                    tried="t",
-                    promised="p",
-                    next_step="n",
-                    next_step_due=in_hours(1),
-                ),
+                hand_off(agent, case, to_team=tier2),
             ),
         )
     for access, record in records["own"]:

@@ -9,9 +9,8 @@ from django.urls import reverse
 from followthrough.accounts.capabilities import Role
 from followthrough.accounts.tests.factories import UserFactory
 from followthrough.cases.models import Case
-from followthrough.cases.services import case_add_note, commitment_add
-from followthrough.cases.states import CommitmentParty
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.services import case_add_note
+from followthrough.cases.tests.factories import case_state, open_case, promise
 
 
 @pytest.fixture
@@ -24,14 +23,7 @@ def admin_client_for(db, client):
 def test_every_admin_list_and_record_page_renders(admin_client_for, agent, contact):
     case = open_case(actor=agent, contact=contact)
     case_add_note(actor=agent, case=case, body="<script>alert(1)</script> checked the logs")
-    commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Call back",
-        due_at=in_hours(2),
-        owner=agent,
-    )
+    promise(agent, case)
     for model in admin.site._registry:
         opts = model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")

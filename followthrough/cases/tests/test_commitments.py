@@ -12,7 +12,6 @@ from followthrough.cases.errors import CaseError
 from followthrough.cases.models import CaseEvent, Commitment
 from followthrough.cases.services import (
     case_set_status,
-    commitment_add,
     commitment_break,
     commitment_cancel,
     commitment_keep,
@@ -24,16 +23,8 @@ from followthrough.cases.states import (
     CommitmentStatus,
     EventType,
 )
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.tests.factories import case_state, in_hours, open_case, promise
 from followthrough.core.errors import ServiceError
-
-
-def promise(actor, case, **kw):
-    kw.setdefault("owed_by", CommitmentParty.US)
-    kw.setdefault("description", "Call back with the replacement tracking number")
-    kw.setdefault("due_at", in_hours(3))
-    kw.setdefault("owner", actor)
-    return commitment_add(actor=actor, case=case, **kw)
 
 
 def last_event(case) -> CaseEvent:

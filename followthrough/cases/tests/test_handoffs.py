@@ -13,7 +13,6 @@ from followthrough.accounts.tests.factories import TeamFactory, UserFactory
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import CaseEvent, Handoff
 from followthrough.cases.services import (
-    case_hand_off,
     case_set_status,
     handoff_accept,
     handoff_cancel,
@@ -21,18 +20,8 @@ from followthrough.cases.services import (
     handoff_escalate_unaccepted,
 )
 from followthrough.cases.states import CaseStatus, EventType, HandoffKind, HandoffStatus
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.tests.factories import case_state, hand_off, in_hours, open_case
 from followthrough.core.errors import ServiceError
-
-
-def hand_off(actor, case, **kw):
-    kw.setdefault("kind", HandoffKind.TRANSFER)
-    kw.setdefault("summary", "Printer drops off the network after the firmware update")
-    kw.setdefault("tried", "Power cycle, driver reinstall, static address")
-    kw.setdefault("promised", "A callback before 5 pm with the fix")
-    kw.setdefault("next_step", "Ask the vendor about a firmware rollback")
-    kw.setdefault("next_step_due", in_hours(6))
-    return case_hand_off(actor=actor, case=case, **kw)
 
 
 def last_event(case) -> CaseEvent:

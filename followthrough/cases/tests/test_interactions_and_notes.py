@@ -12,27 +12,25 @@ from followthrough.accounts.capabilities import Role
 from followthrough.accounts.models import Team, User
 from followthrough.accounts.tests.factories import UserFactory
 from followthrough.cases.errors import CaseError
-from followthrough.cases.models import Case, CaseAgent, CaseEvent, Interaction
-from followthrough.cases.services import (
-    case_add_note,
-    case_hand_off,
-    case_log_interaction,
-    case_set_next_step,
-    case_set_status,
-    commitment_add,
-)
+from followthrough.cases.models import Case, CaseAgent, CaseEvent
+from followthrough.cases.services import case_add_note, case_set_next_step, case_set_status
 from followthrough.cases.services._common import MAX_LONG_TEXT, MAX_SHORT_TEXT
 from followthrough.cases.states import (
     CaseStatus,
     Channel,
-    CommitmentParty,
     Direction,
     Disposition,
     EventType,
-    HandoffKind,
     NoteVisibility,
 )
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.tests.factories import (
+    case_state,
+    hand_off,
+    in_hours,
+    log_call,
+    open_case,
+    promise,
+)
 from followthrough.core.errors import CommonError, ServiceError
 from followthrough.customers.models import Contact, Organization
 from followthrough.customers.tests.factories import ContactFactory
@@ -40,15 +38,6 @@ from followthrough.customers.tests.factories import ContactFactory
 
 def _events_after(case: Case, version: int) -> list[CaseEvent]:
     return list(CaseEvent.objects.filter(case=case, case_version__gt=version).order_by("id"))
-
-
-def _log(actor: User | None, case: Case, **kwargs: Any) -> Interaction:
-    kwargs.setdefault("channel", Channel.PHONE)
-    kwargs.setdefault("direction", Direction.INBOUND)
-    kwargs.setdefault("disposition", Disposition.INFORMATION_GIVEN)
-    kwargs.setdefault("note", "Walked her through the driver reinstall.")
-    kwargs.setdefault("started_at", timezone.now() - dt.timedelta(minutes=10))
-    return case_log_interaction(actor=actor, case=case, **kwargs)
 
 
 def _make_overdue(case: Case) -> None:
@@ -69,7 +58,7 @@ def test_contact_with_a_new_next_step(agent: User, contact: Contact) -> None:
     ended = timezone.now() - dt.timedelta(minutes=5)
     due = in_hours(24)
 
-    interaction = _log(
+    interaction = log_call(
         agent,
         case,
         disposition=Disposition.CALLBACK_PROMISED,
@@ -112,7 +101,7 @@ def test_contact_confirming_the_next_step(agent: User) -> None:
     case = open_case(actor=agent)
     step_before = (case.next_step, case.next_step_due)
 
-    interaction = _log(agent, case, confirm_next_step=True)
+    interaction = log_call(agent, case, confirm_next_step=True)
 
     assert interaction.ended_at is not None
     assert _counters(case) == (1, 1, 0)
@@ -127,7 +116,7 @@ def test_contact_confirming_the_next_step(agent: User) -> None:
 def test_contact_resolving_the_case(agent: User) -> None:
     case = open_case(actor=agent)
 
-    interaction = _log(agent, case, disposition=Disposition.RESOLVED, resolve=True)
+    interaction = log_call(agent, case, disposition=Disposition.RESOLVED, resolve=True)
 
     assert _counters(case) == (1, 1, 0)
     assert case.status == CaseStatus.RESOLVED
@@ -151,7 +140,7 @@ def test_contact_on_a_resolved_case_reopens_it_with_a_new_next_step(agent: User)
     case = open_case(actor=agent)
     case_set_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
 
-    _log(agent, case, next_step="Check the fix held", next_step_due=in_hours(8))
+    log_call(agent, case, next_step="Check the fix held", next_step_due=in_hours(8))
 
     assert _counters(case) == (1, 1, 0)
     assert case.status == CaseStatus.OPEN
@@ -174,7 +163,7 @@ def test_contact_on_a_resolved_case_reopens_it_with_a_new_next_step(agent: User)
 def test_agent_contact_on_a_queue_case_opens_it(agent: User, tier1: Team) -> None:
     case = open_case(actor=None, team=tier1)
 
-    _log(agent, case, confirm_next_step=True)
+    log_call(agent, case, confirm_next_step=True)
 
     assert _counters(case) == (1, 1, 0)
     assert case.status == CaseStatus.OPEN
@@ -190,7 +179,7 @@ def test_agent_contact_on_a_queue_case_opens_it(agent: User, tier1: Team) -> Non
 def test_system_contact_leaves_a_queue_case_new_and_counts_no_agent(tier1: Team) -> None:
     case = open_case(actor=None, team=tier1)
 
-    interaction = _log(None, case, channel=Channel.ERROR_REPORT, confirm_next_step=True)
+    interaction = log_call(None, case, channel=Channel.ERROR_REPORT, confirm_next_step=True)
 
     assert interaction.agent is None
     assert _counters(case) == (1, 0, 0)
@@ -207,7 +196,7 @@ def test_contact_records_another_contact_of_the_same_customer(
     case = open_case(actor=agent, contact=contact)
     colleague = ContactFactory.create(organization=contact.organization)
 
-    interaction = _log(agent, case, contact=colleague, confirm_next_step=True)
+    interaction = log_call(agent, case, contact=colleague, confirm_next_step=True)
 
     assert interaction.contact == colleague
 
@@ -215,11 +204,11 @@ def test_contact_records_another_contact_of_the_same_customer(
 def test_agent_count_counts_distinct_agents(agent: User, agent2: User, tier1: Team) -> None:
     case = open_case(actor=None, team=tier1)
 
-    _log(agent, case, confirm_next_step=True)
-    _log(agent, case, confirm_next_step=True)
+    log_call(agent, case, confirm_next_step=True)
+    log_call(agent, case, confirm_next_step=True)
     assert _counters(case) == (2, 1, 0)
 
-    _log(agent2, case, confirm_next_step=True)
+    log_call(agent2, case, confirm_next_step=True)
     assert _counters(case) == (3, 2, 0)
 
     case_add_note(actor=agent2, case=case, body="Same fault on the second printer.")
@@ -237,7 +226,7 @@ def test_agent_count_counts_distinct_agents(agent: User, agent2: User, tier1: Te
 def _refused_log(case: Case, actor: User | None, code: str, **kwargs: Any) -> None:
     before = case_state(case)
     with pytest.raises(ServiceError) as exc:
-        _log(actor, case, **kwargs)
+        log_call(actor, case, **kwargs)
     assert exc.value.code == code
     assert case_state(case) == before
 
@@ -257,7 +246,8 @@ def test_contact_refused_with_a_note_too_long(agent: User) -> None:
 
 def test_contact_refused_without_an_outcome(agent: User) -> None:
     case = open_case(actor=agent)
-    _refused_log(case, agent, CaseError.NEXT_STEP_REQUIRED)
+    # False is the service's default: the contact names no outcome (log_call would confirm).
+    _refused_log(case, agent, CaseError.NEXT_STEP_REQUIRED, confirm_next_step=False)
 
 
 @pytest.mark.parametrize(
@@ -306,30 +296,13 @@ def test_contact_refused_confirming_on_a_resolved_case(agent: User) -> None:
 
 def test_contact_refused_resolving_with_an_open_promise(agent: User) -> None:
     case = open_case(actor=agent)
-    commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Call back on Monday",
-        due_at=in_hours(48),
-        owner=agent,
-    )
+    promise(agent, case)
     _refused_log(case, agent, CaseError.OPEN_PROMISES, resolve=True)
 
 
 def test_contact_refused_resolving_with_a_pending_handoff(agent: User, agent2: User) -> None:
     case = open_case(actor=agent)
-    case_hand_off(
-        actor=agent,
-        case=case,
-        kind=HandoffKind.TRANSFER,
-        summary="Printer offline",
-        tried="Driver reinstall",
-        promised="A call back today",
-        next_step="Call back",
-        next_step_due=in_hours(3),
-        to_user=agent2,
-    )
+    hand_off(agent, case, to_user=agent2)
     _refused_log(case, agent, CaseError.HANDOFF_PENDING, resolve=True)
 
 

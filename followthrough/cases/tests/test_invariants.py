@@ -16,12 +16,10 @@ from followthrough.cases.models import Case, CaseEvent, Interaction
 from followthrough.cases.services import (
     case_add_note,
     case_assign,
-    case_hand_off,
     case_log_interaction,
     case_open,
     case_set_next_step,
     case_set_status,
-    commitment_add,
     handoff_accept,
     handoff_escalate_unaccepted,
 )
@@ -35,7 +33,7 @@ from followthrough.cases.states import (
     HandoffKind,
     HandoffStatus,
 )
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.tests.factories import case_state, hand_off, in_hours, open_case, promise
 from followthrough.core.errors import ServiceError
 
 
@@ -172,25 +170,12 @@ def test_invariant_3_database_refuses_interaction_without_note(agent):
 #    the receiver accepts; an unaccepted handoff escalates to the team lead.
 
 
-def _handoff(agent, case, **kw):
-    fields: dict[str, Any] = {
-        "kind": HandoffKind.TIER_ESCALATION,
-        "summary": "Switch drops every port at random",
-        "tried": "Power cycle, new patch cables, firmware 4.2",
-        "promised": "A call from Tier 2 within the hour",
-        "next_step": "Tier 2 to review the switch logs",
-        "next_step_due": in_hours(1),
-    }
-    fields.update(kw)
-    return case_hand_off(actor=agent, case=case, **fields)
-
-
 @pytest.mark.parametrize("missing", ["summary", "tried", "promised", "next_step"])
 def test_invariant_4_handoff_without_its_summary_is_refused(agent, tier2, missing):
     case = open_case(actor=agent, owner=agent, team=agent.teams.get())
     before = case_state(case)
     with pytest.raises(ServiceError) as exc:
-        _handoff(agent, case, to_team=tier2, **{missing: ""})
+        hand_off(agent, case, kind=HandoffKind.TIER_ESCALATION, to_team=tier2, **{missing: ""})
     assert exc.value.code == CaseError.HANDOFF_INCOMPLETE
     assert exc.value.details["missing"] == [missing]
     assert case_state(case) == before
@@ -198,7 +183,13 @@ def test_invariant_4_handoff_without_its_summary_is_refused(agent, tier2, missin
 
 def test_invariant_4_sender_owns_until_accepted_then_receiver(agent, tier1, tier2, tier2_agent):
     case = open_case(actor=agent, owner=agent, team=tier1)
-    handoff = _handoff(agent, case, to_team=tier2)
+    handoff = hand_off(
+        agent,
+        case,
+        kind=HandoffKind.TIER_ESCALATION,
+        to_team=tier2,
+        next_step="Tier 2 to review the switch logs",
+    )
     case.refresh_from_db()
     assert (case.owner, case.team) == (agent, tier1)
     case = handoff_accept(actor=tier2_agent, handoff=handoff)
@@ -208,7 +199,7 @@ def test_invariant_4_sender_owns_until_accepted_then_receiver(agent, tier1, tier
 
 def test_invariant_4_unaccepted_handoff_escalates_to_the_lead(agent, tier1, tier2, tier2_lead):
     case = open_case(actor=agent, owner=agent, team=tier1)
-    handoff = _handoff(agent, case, to_team=tier2)
+    handoff = hand_off(agent, case, kind=HandoffKind.TIER_ESCALATION, to_team=tier2)
     escalation = handoff_escalate_unaccepted(
         actor=None, handoff=handoff, reason="Not accepted within 30 minutes"
     )
@@ -232,14 +223,7 @@ def test_invariant_4_unaccepted_handoff_escalates_to_the_lead(agent, tier1, tier
 
 def test_invariant_5_resolve_refused_while_promise_open(agent):
     case = open_case(actor=agent)
-    commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.CUSTOMER,
-        description="Return the faulty switch",
-        due_at=in_hours(72),
-        owner=agent,
-    )
+    promise(agent, case, owed_by=CommitmentParty.CUSTOMER, description="Return the faulty switch")
     before = case_state(case)
     with pytest.raises(ServiceError) as exc:
         case_set_status(actor=agent, case=case, status=CaseStatus.RESOLVED)
@@ -349,8 +333,13 @@ def _every_service(agent, agent2, lead, tier1, tier2, tier2_agent, contact) -> l
         ),
         (
             case,
-            lambda: _handoff(
-                agent, case, to_team=tier2, next_step="Review", next_step_due=in_hours(1)
+            lambda: hand_off(
+                agent,
+                case,
+                kind=HandoffKind.TIER_ESCALATION,
+                to_team=tier2,
+                next_step="Review",
+                next_step_due=in_hours(1),
             ),
         ),
         (
@@ -359,14 +348,20 @@ def _every_service(agent, agent2, lead, tier1, tier2, tier2_agent, contact) -> l
                 actor=tier2_agent, handoff=last(Handoff)(), reason="Needs Tier 1 logs first"
             ),
         ),
-        (case, lambda: _handoff(agent, case, to_team=tier2)),
+        (
+            case,
+            lambda: hand_off(agent, case, kind=HandoffKind.TIER_ESCALATION, to_team=tier2),
+        ),
         (
             case,
             lambda: services.handoff_cancel(
                 actor=agent, handoff=last(Handoff)(), reason="Solved it myself"
             ),
         ),
-        (case, lambda: _handoff(agent, case, to_team=tier2)),
+        (
+            case,
+            lambda: hand_off(agent, case, kind=HandoffKind.TIER_ESCALATION, to_team=tier2),
+        ),
         (
             case,
             lambda: services.handoff_escalate_unaccepted(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from followthrough.accounts.capabilities import Role
 from followthrough.accounts.tests.factories import UserFactory
@@ -12,65 +11,14 @@ from followthrough.cases.models import CaseEvent, CaseLink, Commitment, Handoff
 from followthrough.cases.selectors import case_timeline
 from followthrough.cases.services import (
     case_add_note,
-    case_hand_off,
     case_link,
-    case_log_interaction,
     case_merge,
     case_set_status,
-    commitment_add,
     commitment_keep,
 )
-from followthrough.cases.states import (
-    CaseStatus,
-    Channel,
-    CommitmentParty,
-    Direction,
-    Disposition,
-    EventType,
-    HandoffKind,
-    HandoffStatus,
-    LinkKind,
-)
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.states import CaseStatus, EventType, HandoffStatus, LinkKind
+from followthrough.cases.tests.factories import case_state, hand_off, log_call, open_case, promise
 from followthrough.core.errors import ServiceError
-
-
-def promise(actor, case, description="Call back after the firmware rollback"):
-    return commitment_add(
-        actor=actor,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description=description,
-        due_at=in_hours(5),
-        owner=actor,
-    )
-
-
-def log_call(actor, case):
-    return case_log_interaction(
-        actor=actor,
-        case=case,
-        channel=Channel.PHONE,
-        direction=Direction.INBOUND,
-        disposition=Disposition.INFORMATION_GIVEN,
-        note="Customer called again about the same printer",
-        started_at=timezone.now(),
-        confirm_next_step=True,
-    )
-
-
-def hand_off(actor, case, to_user):
-    return case_hand_off(
-        actor=actor,
-        case=case,
-        kind=HandoffKind.TRANSFER,
-        summary="Printer offline",
-        tried="Power cycle",
-        promised="Callback today",
-        next_step="Check the firmware",
-        next_step_due=in_hours(4),
-        to_user=to_user,
-    )
 
 
 def events(case, type):
@@ -165,13 +113,13 @@ def test_merge_moves_promises_agents_and_history_and_closes_the_source(
     agent, agent2, tier1_lead, contact
 ):
     target = open_case(actor=agent, contact=contact)
-    target_promise = promise(agent, target, "Send the driver link")
+    target_promise = promise(agent, target, description="Send the driver link")
     source = open_case(actor=agent, contact=contact, subject="Printer still offline")
     log_call(agent, source)
     log_call(agent2, source)
-    kept = promise(agent, source, "Email the log collector")
+    kept = promise(agent, source, description="Email the log collector")
     commitment_keep(actor=agent, commitment=kept)
-    moved = [promise(agent, source, f"Promise {i}") for i in range(2)]
+    moved = [promise(agent, source, description=f"Promise {i}") for i in range(2)]
     handoff = hand_off(agent, source, to_user=agent2)
     target.refresh_from_db()
     source.refresh_from_db()
@@ -357,17 +305,7 @@ def test_merge_cancelling_a_handoff_records_it_at_the_merges_version(
 ):
     target = open_case(actor=agent)
     source = open_case(actor=agent, owner=agent, team=tier1)
-    case_hand_off(
-        actor=agent,
-        case=source,
-        kind=HandoffKind.TRANSFER,
-        to_team=tier2,
-        summary="s",
-        tried="t",
-        promised="p",
-        next_step="n",
-        next_step_due=in_hours(1),
-    )
+    hand_off(agent, source, to_team=tier2)
     case_merge(actor=tier1_lead, source=source, target=target, reason="Duplicate")
     versions = list(
         CaseEvent.objects.filter(case=source).order_by("id").values_list("type", "case_version")

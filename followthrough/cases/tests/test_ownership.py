@@ -11,15 +11,9 @@ from followthrough.accounts.models import Team, User
 from followthrough.accounts.tests.factories import UserFactory
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import Case, CaseEvent, Handoff
-from followthrough.cases.services import (
-    case_assign,
-    case_claim,
-    case_claim_next,
-    case_hand_off,
-    case_set_status,
-)
-from followthrough.cases.states import CaseStatus, EventType, HandoffKind, HandoffStatus
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.services import case_assign, case_claim, case_claim_next, case_set_status
+from followthrough.cases.states import CaseStatus, EventType, HandoffStatus
+from followthrough.cases.tests.factories import case_state, hand_off, in_hours, open_case
 from followthrough.core.errors import CommonError, ServiceError
 
 
@@ -37,20 +31,6 @@ def _events_after(case: Case, version: int) -> list[CaseEvent]:
 
 def _counters(case: Case) -> tuple[int, int, int]:
     return case.interaction_count, case.agent_count, case.open_commitment_count
-
-
-def _hand_off(case: Case, sender: User, receiver: User) -> Handoff:
-    return case_hand_off(
-        actor=sender,
-        case=case,
-        kind=HandoffKind.TRANSFER,
-        summary="Printer offline",
-        tried="Driver reinstall",
-        promised="A call back today",
-        next_step="Call back",
-        next_step_due=in_hours(3),
-        to_user=receiver,
-    )
 
 
 # --- case_assign -------------------------------------------------------------------------
@@ -127,7 +107,7 @@ def test_assign_cancels_a_pending_handoff(
     agent: User, agent2: User, tier2_agent: User, tier1_lead: User
 ) -> None:
     case = open_case(actor=agent)
-    handoff = _hand_off(case, agent, agent2)
+    handoff = hand_off(agent, case, to_user=agent2)
     case.refresh_from_db()
     version = case.version
 
@@ -202,7 +182,7 @@ def test_assign_refused_with_a_pending_handoff_leaves_it_pending(
     agent: User, agent2: User, tier1_lead: User
 ) -> None:
     case = open_case(actor=agent)
-    _hand_off(case, agent, agent2)
+    hand_off(agent, case, to_user=agent2)
     _refused_assign(case, tier1_lead, CaseError.OWNER_OR_TEAM_REQUIRED, owner=None, team=None)
     assert Handoff.objects.get(case=case).status == HandoffStatus.PENDING
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
-from django.utils import timezone
 
 from followthrough.accounts.models import Membership
 from followthrough.accounts.tests.factories import UserFactory
@@ -22,57 +18,21 @@ from followthrough.cases.selectors import (
     queue_team,
     queue_unassigned,
 )
-from followthrough.cases.services import (
-    case_add_note,
-    case_hand_off,
-    case_log_interaction,
-    case_merge,
-    case_set_status,
-    commitment_add,
-    decision_record,
-)
-from followthrough.cases.states import (
-    CaseStatus,
-    Channel,
-    CommitmentParty,
-    Direction,
-    Disposition,
-    EventType,
-    HandoffKind,
-)
-from followthrough.cases.tests.factories import in_hours, open_case
+from followthrough.cases.services import case_add_note, case_merge, case_set_status, decision_record
+from followthrough.cases.states import CaseStatus, EventType, HandoffKind
+from followthrough.cases.tests.factories import hand_off, in_hours, log_call, open_case, promise
 from followthrough.core.errors import ServiceError
 from followthrough.customers.selectors import customer_lookup
 from followthrough.customers.tests.factories import AssetFactory, ContactPhoneFactory
-
-
-def _contact(case, agent, note="Talked it through"):
-    return case_log_interaction(
-        actor=agent,
-        case=case,
-        channel=Channel.PHONE,
-        direction=Direction.INBOUND,
-        disposition=Disposition.NEXT_STEP_SET,
-        note=note,
-        started_at=timezone.now() - dt.timedelta(minutes=5),
-        confirm_next_step=True,
-    )
 
 
 def _busy_case(agent, agents, tier2, lead):
     """A case with many contacts, agents, promises, decisions and a pending handoff."""
     case = open_case(actor=agent, owner=agent, team=agent.teams.get())
     for other in agents:
-        _contact(case, other)
+        log_call(other, case)
     for i in range(3):
-        commitment_add(
-            actor=agent,
-            case=case,
-            owed_by=CommitmentParty.US,
-            description=f"Promise {i}",
-            due_at=in_hours(i + 1),
-            owner=agent,
-        )
+        promise(agent, case, description=f"Promise {i}", due_at=in_hours(i + 1))
         decision_record(
             actor=agent,
             case=case,
@@ -81,27 +41,17 @@ def _busy_case(agent, agents, tier2, lead):
             rationale="Customer far from site",
             approved_by=lead,
         )
-    case_hand_off(
-        actor=agent,
-        case=case,
-        kind=HandoffKind.TIER_ESCALATION,
-        to_team=tier2,
-        summary="Switch drops ports",
-        tried="Reboot, cables",
-        promised="Call within the hour",
-        next_step="Read the logs",
-        next_step_due=in_hours(1),
-    )
+    hand_off(agent, case, kind=HandoffKind.TIER_ESCALATION, to_team=tier2, tried="Reboot, cables")
     return case
 
 
 def test_brief_says_how_often_and_who_before(agent, agent2, tier1):
     case = open_case(actor=agent, owner=agent, team=tier1)
-    _contact(case, agent)
+    log_call(agent, case)
     third = UserFactory.create(first_name="Carl", last_name="Third")
     Membership.objects.create(user=third, team=tier1)
-    _contact(case, agent2)
-    _contact(case, third)
+    log_call(agent2, case)
+    log_call(third, case)
     brief = case_brief(case.pk)
     assert brief.contact_summary == "3rd contact, previously Bea Second and Carl Third"
     assert brief.owner_name == "Adam Agent"
@@ -143,7 +93,7 @@ def test_timeline_is_newest_first_filterable_and_paged(agent, django_assert_num_
     case = open_case(actor=agent)
     for i in range(5):
         case_add_note(actor=agent, case=case, body=f"Note {i}")
-    _contact(case, agent)
+    log_call(agent, case)
     with django_assert_num_queries(1):
         page = case_timeline(case, limit=4)
         types = [e.type for e in page.items]
@@ -228,16 +178,8 @@ def test_handoffs_waiting_for_named_person_and_their_teams(
 ):
     to_team = open_case(actor=agent, owner=agent, team=tier1, subject="For the team")
     to_person = open_case(actor=agent, owner=agent, team=tier1, subject="For the lead")
-    fields: dict[str, Any] = {
-        "kind": HandoffKind.TRANSFER,
-        "summary": "s",
-        "tried": "t",
-        "promised": "p",
-        "next_step": "n",
-        "next_step_due": in_hours(1),
-    }
-    team_handoff = case_hand_off(actor=agent, case=to_team, to_team=tier2, **fields)
-    lead_handoff = case_hand_off(actor=agent, case=to_person, to_user=tier2_lead, **fields)
+    team_handoff = hand_off(agent, to_team, to_team=tier2)
+    lead_handoff = hand_off(agent, to_person, to_user=tier2_lead)
     with django_assert_num_queries(1):
         waiting = [h.pk for h in handoffs_waiting_for(tier2_agent).items]
     assert waiting == [team_handoff.pk]
@@ -250,30 +192,9 @@ def test_handoffs_waiting_for_named_person_and_their_teams(
 
 def test_commitments_due_lists_open_promises_up_to_a_time(agent, agent2, django_assert_num_queries):
     case = open_case(actor=agent)
-    soon = commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Call back",
-        due_at=in_hours(1),
-        owner=agent,
-    )
-    commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Next week",
-        due_at=in_hours(24 * 7),
-        owner=agent,
-    )
-    commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Someone else's",
-        due_at=in_hours(1),
-        owner=agent2,
-    )
+    soon = promise(agent, case, description="Call back", due_at=in_hours(1))
+    promise(agent, case, description="Next week", due_at=in_hours(24 * 7))
+    promise(agent, case, description="Someone else's", due_at=in_hours(1), owner=agent2)
     with django_assert_num_queries(1):
         due = commitments_due(agent, until=in_hours(12))
         assert [(c.pk, c.case.number) for c in due.items] == [(soon.pk, case.number)]

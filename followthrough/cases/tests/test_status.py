@@ -8,21 +8,10 @@ import pytest
 
 from followthrough.accounts.models import Team, User
 from followthrough.cases.errors import CaseError
-from followthrough.cases.models import Case, CaseEvent, Commitment
-from followthrough.cases.services import (
-    case_hand_off,
-    case_set_status,
-    commitment_add,
-    commitment_cancel,
-)
-from followthrough.cases.states import (
-    ALLOWED_TRANSITIONS,
-    CaseStatus,
-    CommitmentParty,
-    EventType,
-    HandoffKind,
-)
-from followthrough.cases.tests.factories import case_state, in_hours, open_case
+from followthrough.cases.models import Case, CaseEvent
+from followthrough.cases.services import case_set_status, commitment_cancel
+from followthrough.cases.states import ALLOWED_TRANSITIONS, CaseStatus, EventType
+from followthrough.cases.tests.factories import case_state, hand_off, in_hours, open_case, promise
 from followthrough.core.errors import CommonError, ServiceError
 
 S = CaseStatus
@@ -56,17 +45,6 @@ def _last_event(case: Case) -> CaseEvent:
 
 def _counters(case: Case) -> tuple[int, int, int]:
     return case.interaction_count, case.agent_count, case.open_commitment_count
-
-
-def _promise(agent: User, case: Case) -> Commitment:
-    return commitment_add(
-        actor=agent,
-        case=case,
-        owed_by=CommitmentParty.US,
-        description="Call back on Monday",
-        due_at=in_hours(48),
-        owner=agent,
-    )
 
 
 def test_the_table_covers_every_status_and_closed_is_final() -> None:
@@ -152,8 +130,8 @@ def test_resolve_clears_the_next_step_and_records_it(agent: User) -> None:
 
 def test_resolve_after_every_promise_is_settled(agent: User) -> None:
     case = open_case(actor=agent)
-    promise = _promise(agent, case)
-    commitment_cancel(actor=agent, commitment=promise, reason="Customer fixed it himself")
+    commitment = promise(agent, case)
+    commitment_cancel(actor=agent, commitment=commitment, reason="Customer fixed it himself")
 
     case_set_status(actor=agent, case=case, status=S.RESOLVED)
 
@@ -231,24 +209,14 @@ def _refused(case: Case, actor: User, code: str, **kwargs: Any) -> ServiceError:
 
 def test_resolve_refused_while_promise_open(agent: User) -> None:
     case = open_case(actor=agent)
-    _promise(agent, case)
+    promise(agent, case)
     error = _refused(case, agent, CaseError.OPEN_PROMISES, status=S.RESOLVED)
     assert error.details["open_promises"] == 1
 
 
 def test_resolve_refused_while_handoff_pending(agent: User, agent2: User) -> None:
     case = open_case(actor=agent)
-    case_hand_off(
-        actor=agent,
-        case=case,
-        kind=HandoffKind.TRANSFER,
-        summary="Printer offline",
-        tried="Driver reinstall",
-        promised="A call back today",
-        next_step="Call back",
-        next_step_due=in_hours(3),
-        to_user=agent2,
-    )
+    hand_off(agent, case, to_user=agent2)
     _refused(case, agent, CaseError.HANDOFF_PENDING, status=S.RESOLVED)
 
 
