@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint typecheck pytest migrate demo lock clean help
+.PHONY: run test lint typecheck pytest chromium migrate demo lock clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
@@ -39,7 +39,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy followthrough
 
-pytest: $(STAMP) var
+chromium:
+	scripts/ensure-chromium
+
+pytest: $(STAMP) var chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -1,13 +1,13 @@
-"""Top-level URL map. Each app adds its own pages as it grows."""
+"""Top-level URL map: the admin, sign-in, and the agent workspace."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "Followthrough administration"
 admin.site.site_title = "Followthrough"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("followthrough.accounts.urls")),
+    path("", include("followthrough.cases.urls")),
 ]

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from followthrough.accounts.models import Team, User
 from followthrough.cases.models import (
@@ -29,7 +32,14 @@ from followthrough.cases.states import (
 )
 from followthrough.core.errors import Invalid
 from followthrough.core.pagination import DEFAULT_LIMIT, Page, keyset_page
-from followthrough.customers.models import Asset, Contact, Organization, Site
+from followthrough.customers.models import (
+    Asset,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Organization,
+    Site,
+)
 from followthrough.customers.selectors import CustomerMatch
 
 _OPEN = sorted(OPEN_STATUSES)
@@ -284,3 +294,100 @@ def customer_360_for_match(match: CustomerMatch) -> Customer360:
         return customer_360(organization=match.contact.organization, contact=match.contact)
     asset = match.assets[0]
     return customer_360(organization=asset.organization, asset=asset)
+
+
+COUNT_CAP = 99
+
+
+def _capped(queryset: QuerySet[Any]) -> int:
+    """How many rows, counted no further than COUNT_CAP + 1: a bounded index range scan."""
+    return len(queryset.values_list("pk", flat=True)[: COUNT_CAP + 1])
+
+
+@dataclass
+class QueueCounts:
+    mine: int
+    team: int
+    unassigned: int
+    handoffs: int
+    promises: int
+    cap: int = COUNT_CAP
+
+
+def end_of_today() -> dt.datetime:
+    """Midnight at the end of today, in the active (the signed-in person's) time zone."""
+    local = timezone.localtime()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+
+
+def queue_counts(user: User, team: Team | None) -> QueueCounts:
+    """The number on each queue tab; capped, so a huge queue costs no more than a small one."""
+    teams = Team.objects.filter(memberships__user=user).values("pk")
+    return QueueCounts(
+        mine=_capped(Case.objects.filter(owner=user, status__in=_OPEN)),
+        team=_capped(Case.objects.filter(team=team, status__in=_OPEN)) if team else 0,
+        unassigned=_capped(
+            Case.objects.filter(team__in=teams, owner__isnull=True, status__in=_OPEN)
+        ),
+        handoffs=_capped(
+            Handoff.objects.filter(
+                Q(to_user=user) | Q(to_user__isnull=True, to_team__in=teams),
+                status=HandoffStatus.PENDING,
+            )
+        ),
+        promises=_capped(
+            Commitment.objects.filter(
+                owner=user, status=CommitmentStatus.OPEN, due_at__lte=end_of_today()
+            )
+        ),
+    )
+
+
+def customer_360_with_contact_details(
+    *, organization: Organization, contact: Contact | None = None
+) -> Customer360:
+    """customer_360 with every listed contact's phones and emails loaded (two more queries),
+    for pages that show how to reach each person."""
+    view = customer_360(organization=organization, contact=contact)
+    prefetch_related_objects(
+        view.contacts,
+        Prefetch("phones", queryset=ContactPhone.objects.order_by("kind", "number")),
+        Prefetch("emails", queryset=ContactEmail.objects.order_by("-is_primary", "address")),
+    )
+    return view
+
+
+def asset_with_organization(asset_id: int) -> Asset | None:
+    """One asset with its organisation and site, for the lookup's "pick this product"."""
+    return Asset.objects.select_related("organization", "site").filter(pk=asset_id).first()
+
+
+MAX_CASE_ID_DIGITS = 18
+SUBJECT_SEARCH_LIMIT = 20
+
+
+def case_id_from_number(text: str) -> int | None:
+    """The case id in "FT-12", "ft 12", "#12" or "12"; None when the text is not a number."""
+    cleaned = text.strip().upper()
+    prefix = settings.CASE_NUMBER_PREFIX.upper()
+    if cleaned.startswith(prefix):
+        cleaned = cleaned[len(prefix) :].lstrip(" -")
+    elif cleaned.startswith("#"):
+        cleaned = cleaned[1:].strip()
+    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > MAX_CASE_ID_DIGITS:
+        return None
+    return int(cleaned) or None
+
+
+def cases_with_subject(
+    cases: QuerySet[Case], text: str, *, limit: int = SUBJECT_SEARCH_LIMIT
+) -> list[Case]:
+    """Cases whose subject contains `text`, newest first; at most `limit` of them.
+
+    A stopgap until the knowledge issue brings the full-text index: bounded, but a scan.
+    """
+    return list(
+        cases.filter(subject__icontains=text)
+        .select_related("owner", "team", "organization", "contact")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -4,6 +4,7 @@ Each is atomic, takes an explicit actor, enforces the invariants of DESIGN.md §
 its CaseEvent in the same transaction.
 """
 
+from followthrough.cases.services.calls import case_open_from_call
 from followthrough.cases.services.commitments import (
     commitment_add,
     commitment_break,
@@ -41,6 +42,7 @@ __all__ = [
     "case_log_interaction",
     "case_merge",
     "case_open",
+    "case_open_from_call",
     "case_set_next_step",
     "case_set_status",
     "case_update",

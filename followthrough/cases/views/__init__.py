@@ -1,0 +1,1 @@
+"""The agent workspace pages. Each view: parse -> access -> one service or selector -> render."""
