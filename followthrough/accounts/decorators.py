@@ -27,3 +27,11 @@ def requires(capability: Capability) -> Callable[[View], View]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The person behind a workspace request (LoginRequiredMiddleware already ran)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from followthrough.accounts.capabilities import Capability
-from followthrough.accounts.decorators import requires
+from followthrough.accounts.decorators import requires, signed_in_user
 from followthrough.accounts.models import User
 from followthrough.cases.access import (
     access_case,
@@ -54,14 +54,13 @@ from followthrough.cases.views.case import build_form, case_page_context, picker
 from followthrough.core.errors import CommonError, NotFound, ServiceError
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 - LoginRequiredMiddleware ran
-    return request.user
-
-
 def _form(request: HttpRequest, panel: str, case: Case) -> forms.Form:
     return build_form(
-        panel, case=case, user=_user(request), pickers=pickers_for(request), data=request.POST
+        panel,
+        case=case,
+        user=signed_in_user(request),
+        pickers=pickers_for(request),
+        data=request.POST,
     )
 
 
@@ -112,7 +111,7 @@ def _other_case(user: User, case_id: int) -> Case:
 @require_POST
 @requires(Capability.CASE_WORK)
 def log_call(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "call", case)
     if not form.is_valid():
@@ -147,7 +146,7 @@ def log_call(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_WORK)
 def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "note", case)
     if not form.is_valid():
@@ -171,7 +170,7 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_WORK)
 def set_next_step(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "step", case)
     if not form.is_valid():
@@ -193,7 +192,7 @@ def set_next_step(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_WORK)
 def update_details(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "details", case)
     if not form.is_valid():
@@ -217,7 +216,7 @@ def update_details(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_SET_STATUS)
 def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "status", case)
     if not form.is_valid():
@@ -245,7 +244,7 @@ def set_status(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_CLAIM)
 def claim(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     try:
         case_claim(actor=user, case=case)
@@ -257,7 +256,7 @@ def claim(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_ASSIGN)
 def assign(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "assign", case)
     if not form.is_valid():
@@ -282,7 +281,7 @@ def assign(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_HAND_OFF)
 def hand_off(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "handoff", case)
     if not form.is_valid():
@@ -316,7 +315,7 @@ def hand_off(request: HttpRequest, case_id: int) -> HttpResponse:
 def answer_handoff(request: HttpRequest, handoff_id: int, answer: str) -> HttpResponse:
     if answer not in ("accept", "decline", "cancel"):
         raise Http404("No such answer to a handoff.")
-    user = _user(request)
+    user = signed_in_user(request)
     handoff = access_handoff(user, handoff_id)
     panel = f"answer-{handoff.pk}"
     form = _form(request, panel, handoff.case)
@@ -347,7 +346,7 @@ def answer_handoff(request: HttpRequest, handoff_id: int, answer: str) -> HttpRe
 @require_POST
 @requires(Capability.COMMITMENT_MANAGE)
 def add_promise(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "promise", case)
     if not form.is_valid():
@@ -373,7 +372,7 @@ def add_promise(request: HttpRequest, case_id: int) -> HttpResponse:
 def settle_promise(request: HttpRequest, commitment_id: int, outcome: str) -> HttpResponse:
     if outcome not in ("keep", "break", "cancel"):
         raise Http404("No such outcome for a promise.")
-    user = _user(request)
+    user = signed_in_user(request)
     commitment = access_commitment(user, commitment_id)
     panel = f"settle-{commitment.pk}"
     form = _form(request, panel, commitment.case)
@@ -396,7 +395,7 @@ def settle_promise(request: HttpRequest, commitment_id: int, outcome: str) -> Ht
 @require_POST
 @requires(Capability.DECISION_RECORD)
 def record_decision(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "decision", case)
     if not form.is_valid():
@@ -420,7 +419,7 @@ def record_decision(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.DECISION_RECORD)
 def decision_outcome(request: HttpRequest, decision_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     decision = access_decision(user, decision_id)
     panel = f"outcome-{decision.pk}"
     form = _form(request, panel, decision.case)
@@ -439,7 +438,7 @@ def decision_outcome(request: HttpRequest, decision_id: int) -> HttpResponse:
 @require_POST
 @requires(Capability.CASE_LINK)
 def link(request: HttpRequest, case_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "link", case)
     if not form.is_valid():
@@ -458,7 +457,7 @@ def link(request: HttpRequest, case_id: int) -> HttpResponse:
 def merge(request: HttpRequest, case_id: int) -> HttpResponse:
     """Two steps: the first POST shows what the merge will do; only a second POST carrying
     confirm=yes merges."""
-    user = _user(request)
+    user = signed_in_user(request)
     case = access_case(user, case_id)
     form = _form(request, "merge", case)
     if not form.is_valid():

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from followthrough.accounts.capabilities import Capability
-from followthrough.accounts.decorators import requires
+from followthrough.accounts.decorators import requires, signed_in_user
 from followthrough.accounts.models import User
 from followthrough.accounts.selectors import workspace_team
 from followthrough.cases.call_forms import OWNER_TEAM, CallOpenCaseForm
@@ -29,7 +29,7 @@ from followthrough.cases.selectors import (
     customer_360_for_match,
 )
 from followthrough.cases.services import case_open_from_call
-from followthrough.cases.views.customers import customer_360_context, id_or_404, signed_in_user
+from followthrough.cases.views.customers import customer_360_context, id_or_404
 from followthrough.core.errors import NotFound, ServiceError
 from followthrough.core.phones import format_phone
 from followthrough.customers.access import access_contact, access_organization

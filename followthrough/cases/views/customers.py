@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from followthrough.accounts.capabilities import Capability
-from followthrough.accounts.decorators import requires
-from followthrough.accounts.models import User
+from followthrough.accounts.decorators import requires, signed_in_user
 from followthrough.cases.models import Case
 from followthrough.cases.selectors import (
     HISTORY_LIMIT,
@@ -30,11 +29,6 @@ from followthrough.customers.models import Contact
 
 # customer_360 reads at most this many open cases; a page says so when it hits the cap.
 OPEN_CASES_SHOWN = 50
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 - LoginRequiredMiddleware ran
-    return request.user
 
 
 def id_or_404(value: object) -> int:

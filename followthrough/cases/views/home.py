@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from followthrough.accounts.capabilities import Capability
-from followthrough.accounts.decorators import requires
-from followthrough.accounts.models import User
+from followthrough.accounts.decorators import requires, signed_in_user
 from followthrough.accounts.selectors import workspace_team
 from followthrough.cases.selectors import (
     commitments_due,
@@ -32,15 +31,10 @@ QUEUES = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # noqa: S101 - LoginRequiredMiddleware ran
-    return request.user
-
-
 @require_GET
 @requires(Capability.CASE_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     team = workspace_team(request)
     queue = request.GET.get("queue", "mine")
     if queue not in QUEUES:
@@ -71,7 +65,7 @@ def take_next(request: HttpRequest) -> HttpResponse:
         messages.error(request, "You are not in a team, so there is no queue to take from.")
         return redirect("home")
     try:
-        case = case_claim_next(actor=_user(request), team=team)
+        case = case_claim_next(actor=signed_in_user(request), team=team)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("home")

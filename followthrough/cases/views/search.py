@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from followthrough.accounts.capabilities import Capability
-from followthrough.accounts.decorators import requires
+from followthrough.accounts.decorators import requires, signed_in_user
 from followthrough.cases.access import visible_cases
 from followthrough.cases.models import format_case_number
 from followthrough.cases.selectors import (
@@ -20,7 +20,6 @@ from followthrough.cases.selectors import (
     cases_with_subject,
 )
 from followthrough.cases.views.calls import MATCHED_BY, clean_query
-from followthrough.cases.views.customers import signed_in_user
 from followthrough.core.phones import format_phone
 from followthrough.customers.selectors import customer_lookup
 
