@@ -260,7 +260,9 @@ def case_page_context(
 @requires(Capability.CASE_VIEW)
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = access_case(signed_in_user(request), case_id)
-    context = case_page_context(request, case.pk)
+    # "Log this call on FT-12" (the new-call page) arrives with the log-call panel open.
+    panel = "call" if request.GET.get("action") == "log-call" else ""
+    context = case_page_context(request, case.pk, panel=panel)
     return render(request, "cases/case_detail.html", context)
 
 
