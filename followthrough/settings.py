@@ -69,6 +69,15 @@ if not CASE_NUMBER_PREFIX.isalnum() or len(CASE_NUMBER_PREFIX) > 10:
     raise ImproperlyConfigured(
         f"FOLLOWTHROUGH_CASE_PREFIX must be 1-10 letters or digits, not {CASE_NUMBER_PREFIX!r}"
     )
+# Requests per minute one API token may make before it gets 429 Too Many Requests.
+FOLLOWTHROUGH_API_RATE_LIMIT = int(os.environ.get("FOLLOWTHROUGH_API_RATE_LIMIT", "600"))
+# Hosts a webhook may target although they are private or loopback (comma-separated).
+FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS = _env_list("FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS", [])
+
+# Background work: the database is the queue, so one machine needs no broker and any
+# number of `followthrough worker` processes can share it on PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # The phone region assumed for numbers typed without a country code.
 DEFAULT_PHONE_REGION = os.environ.get("FOLLOWTHROUGH_PHONE_REGION", "US").strip().upper()
 
@@ -82,10 +91,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "followthrough.core",
     "followthrough.accounts",
     "followthrough.customers",
+    "followthrough.webhooks",
     "followthrough.cases",
+    "followthrough.intake",
 ]
 
 MIDDLEWARE = [
@@ -96,12 +110,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a signed-in user unless its view says otherwise.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "followthrough.core.middleware.WorkspaceLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "followthrough.accounts.middleware.UserTimeZoneMiddleware",
     "followthrough.core.middleware.ServiceErrorMiddleware",
+    "followthrough.core.idempotency.IdempotencyMiddleware",
     # Last, so it sees failed sign-ins after authentication ran.
     "axes.middleware.AxesMiddleware",
 ]

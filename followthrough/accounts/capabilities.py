@@ -21,6 +21,9 @@ class Capability(models.TextChoices):
     CUSTOMER_VIEW = "customer.view", "See customers"
     CUSTOMER_EDIT = "customer.edit", "Create and change customers"
     TEAM_MANAGE = "team.manage", "Manage teams"
+    API_TOKEN_MANAGE = "api_token.manage", "Manage other people's API tokens"
+    WEBHOOK_MANAGE = "webhook.manage", "Manage webhooks and read their delivery log"
+    ERROR_REPORT_SUBMIT = "error_report.submit", "Send in-product error reports"
     # A portal user: sees and writes only to their own organisation's cases, public notes only.
     PORTAL = "portal", "Use the customer portal"
 
@@ -32,6 +35,8 @@ class Role(models.TextChoices):
     TECHNICIAN = "technician", "Field technician"
     ADMIN = "admin", "Administrator"
     CUSTOMER = "customer", "Customer"
+    # A service account behind an integration token; what it may do is its token's scopes.
+    INTEGRATION = "integration", "Integration"
 
 
 C = Capability
@@ -68,8 +73,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.CUSTOMER_VIEW,
         }
     ),
-    Role.ADMIN: frozenset(Capability) - {C.PORTAL},
+    Role.ADMIN: frozenset(Capability) - {C.PORTAL, C.ERROR_REPORT_SUBMIT},
     Role.CUSTOMER: frozenset({C.PORTAL}),
+    Role.INTEGRATION: frozenset(Capability) - {C.PORTAL, C.API_TOKEN_MANAGE, C.TEAM_MANAGE},
 }
 
-STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER}
+STAFF_ROLES = frozenset(Role) - {Role.CUSTOMER, Role.INTEGRATION}

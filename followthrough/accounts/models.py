@@ -30,11 +30,17 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
+    # Set on the request's user when it signed in with an API token: the token's scopes.
+    token_scopes: frozenset[Capability] | None = None
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         if not self.is_active:
             return frozenset()
-        return ROLE_CAPABILITIES[Role(self.role)]
+        granted = ROLE_CAPABILITIES[Role(self.role)]
+        if self.token_scopes is not None:
+            return granted & self.token_scopes
+        return granted
 
     def has_capability(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -90,3 +96,44 @@ class Membership(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class TokenKind(models.TextChoices):
+    PERSONAL = "personal", "Personal"
+    INTEGRATION = "integration", "Integration"
+
+
+class ApiToken(TimestampedModel):
+    """A credential for the API. Only a hash is stored; the token is shown once, at creation.
+
+    A token acts as its user, limited to its scopes. An integration token belongs to a
+    service user made for it; one for in-product error reports names its product.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=12, choices=TokenKind.choices, default=TokenKind.PERSONAL)
+    # The public part of the token, used to find it; the rest is checked against the hash.
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    product = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # Requests in the current one-minute window, for the per-token rate limit.
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def scope_set(self) -> frozenset[Capability]:
+        return frozenset(Capability(s) for s in self.scopes if s in Capability.values)

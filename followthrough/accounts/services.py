@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 
 from followthrough.accounts.access import require_capability
-from followthrough.accounts.capabilities import Capability, Role
-from followthrough.accounts.models import Membership, Team, TierLevel, User
+from followthrough.accounts.capabilities import ROLE_CAPABILITIES, Capability, Role
+from followthrough.accounts.models import ApiToken, Membership, Team, TierLevel, TokenKind, User
+from followthrough.accounts.tokens import new_token
 from followthrough.core.errors import Invalid
 from followthrough.core.timezones import is_time_zone
 
@@ -95,3 +99,109 @@ def team_add_member(
             membership.is_primary = True
             membership.save(update_fields=["is_primary", "updated_at"])
     return membership
+
+
+def _clean_scopes(scopes: list[str], user: User) -> list[str]:
+    unknown = [s for s in scopes if s not in Capability.values]
+    if unknown:
+        raise Invalid(f"Unknown scopes: {', '.join(sorted(unknown))}.", field="scopes")
+    beyond = [s for s in scopes if Capability(s) not in ROLE_CAPABILITIES[Role(user.role)]]
+    if beyond:
+        raise Invalid(
+            f"{user.display_name} cannot grant what they do not have: {', '.join(sorted(beyond))}.",
+            field="scopes",
+        )
+    if not scopes:
+        raise Invalid("A token needs at least one scope.", field="scopes")
+    return sorted(set(scopes))
+
+
+def _check_expiry(expires_at: dt.datetime | None) -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise Invalid("The expiry must be in the future.", field="expires_at")
+
+
+def api_token_create(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A personal token acting as `user` within `scopes`. Returns the token and, once only,
+    the secret string to give to its holder."""
+    if actor.pk != user.pk:
+        require_capability(actor, Capability.API_TOKEN_MANAGE)
+    if user.is_customer or not user.is_active:
+        raise Invalid("Only active staff can hold API tokens.", field="user")
+    clean_name = (name or "").strip()[:100]
+    if not clean_name:
+        raise Invalid("A token needs a name that says what it is for.", field="name")
+    clean = _clean_scopes(list(scopes), user)
+    _check_expiry(expires_at)
+    text, prefix, secret_hash = new_token()
+    token = ApiToken.objects.create(
+        user=user,
+        name=clean_name,
+        kind=TokenKind.PERSONAL,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        scopes=clean,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    return token, text
+
+
+def integration_token_create(
+    *,
+    actor: User,
+    name: str,
+    scopes: list[str],
+    product: str = "",
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A token for a system (a product's error reports, monitoring, a CRM), with a service
+    user of its own so that everything it does is recorded under its name."""
+    require_capability(actor, Capability.API_TOKEN_MANAGE)
+    clean_name = (name or "").strip()[:100]
+    if not clean_name:
+        raise Invalid("An integration needs a name.", field="name")
+    clean_product = (product or "").strip()[:100]
+    if Capability.ERROR_REPORT_SUBMIT in scopes and not clean_product:
+        raise Invalid("A token for error reports names its product.", field="product")
+    _check_expiry(expires_at)
+    with transaction.atomic():
+        base = "integration-" + "".join(c if c.isalnum() else "-" for c in clean_name.lower())
+        username = base[:140]
+        n = 1
+        while User.objects.filter(username=username).exists():
+            n += 1
+            username = f"{base[:135]}-{n}"
+        service_user = user_create(
+            username=username, password=None, role=Role.INTEGRATION, first_name=clean_name
+        )
+        clean = _clean_scopes(list(scopes), service_user)
+        text, prefix, secret_hash = new_token()
+        token = ApiToken.objects.create(
+            user=service_user,
+            name=clean_name,
+            kind=TokenKind.INTEGRATION,
+            prefix=prefix,
+            secret_hash=secret_hash,
+            scopes=clean,
+            product=clean_product,
+            expires_at=expires_at,
+            created_by=actor,
+        )
+    return token, text
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if actor.pk != token.user_id:
+        require_capability(actor, Capability.API_TOKEN_MANAGE)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token

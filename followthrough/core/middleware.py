@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 
 from followthrough.core.errors import Forbidden, NotFound, ServiceError
 
@@ -26,3 +28,18 @@ class ServiceErrorMiddleware:
         if isinstance(exception, ServiceError):
             # Bad input a page did not turn into a form error, such as a forged page cursor.
             raise BadRequest(exception.message) from exception
+
+
+class WorkspaceLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Every page needs a signed-in user, except the API, which answers 401 by itself."""
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[Any, Any],
+    ) -> HttpResponseBase | None:
+        if request.path.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

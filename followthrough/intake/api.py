@@ -1,0 +1,5 @@
+"""The intake part of the REST API (/api/v1/)."""
+
+from ninja import Router
+
+router = Router(tags=["intake"])

@@ -1,0 +1,5 @@
+"""The webhooks part of the REST API (/api/v1/)."""
+
+from ninja import Router
+
+router = Router(tags=["webhooks"])
