@@ -10,9 +10,16 @@ from django.http import HttpResponse
 PROBLEM_TYPE = "urn:followthrough:problem:"
 
 
+RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+
+
 def problem_response(
-    status: int, code: str, title: str, detail: str = "", **extra: Any
+    status: int, code: str, title: str, detail: str = "", /, **extra: Any
 ) -> HttpResponse:
+    """A problem document; `extra` become extension members (never the standard ones)."""
+    clashing = RESERVED & extra.keys()
+    if clashing:
+        raise ValueError(f"Problem extension members may not be named {sorted(clashing)}")
     body = {
         "type": PROBLEM_TYPE + code,
         "title": title,

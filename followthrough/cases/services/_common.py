@@ -13,6 +13,7 @@ from followthrough.accounts.models import Membership, Team, User
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import Case, CaseAgent, CaseEvent
 from followthrough.cases.states import EventType
+from followthrough.cases.webhook_events import case_event_webhook
 from followthrough.core.errors import Conflict, ServiceError
 
 MAX_SHORT_TEXT = 500
@@ -67,8 +68,11 @@ def record(
     reason: str = "",
     **related: Model | int | None,
 ) -> CaseEvent:
-    """Write the event for a change; call after save_case so it carries the new version."""
-    return CaseEvent.objects.create(
+    """Write the event for a change; call after save_case so it carries the new version.
+
+    Also hands the event to webhooks (cases/webhook_events.py), whose deliveries commit with it.
+    """
+    event = CaseEvent.objects.create(
         case=case,
         type=type,
         actor=actor,
@@ -78,6 +82,8 @@ def record(
         reason=reason,
         **related,
     )
+    case_event_webhook(event)
+    return event
 
 
 def who(user: User | None) -> dict[str, Any] | None:
@@ -129,7 +135,7 @@ def require_open(case: Case) -> None:
         raise ServiceError(
             CaseError.CASE_NOT_OPEN,
             f"{case.number} is {case.get_status_display().lower()}.",
-            status=case.status,
+            case_status=case.status,
         )
 
 

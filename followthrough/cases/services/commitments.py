@@ -104,7 +104,7 @@ def _settle(
             raise ServiceError(
                 CaseError.COMMITMENT_NOT_OPEN,
                 f"This promise is already {commitment.get_status_display().lower()}.",
-                status=commitment.status,
+                promise_status=commitment.status,
             )
         commitment.status = status
         commitment.reason = reason

@@ -152,7 +152,7 @@ def _lock_pending(handoff: Handoff) -> tuple[Handoff, Case]:
         raise ServiceError(
             CaseError.HANDOFF_NOT_PENDING,
             f"This handoff is already {locked.get_status_display().lower()}.",
-            status=locked.status,
+            handoff_status=locked.status,
         )
     return locked, case
 

@@ -456,7 +456,7 @@ def case_set_status(
                 CaseError.INVALID_TRANSITION,
                 f"A {case.get_status_display().lower()} case cannot become "
                 f"{CaseStatus(status).label.lower()}.",
-                status=old,
+                case_status=old,
                 allowed=sorted(ALLOWED_TRANSITIONS[old]),
             )
         fields = ["status"]

@@ -275,7 +275,7 @@ def test_settling_twice_is_refused(agent, first, then):
     with pytest.raises(ServiceError) as exc:
         SETTLE[then](agent, commitment)
     assert exc.value.code == CaseError.COMMITMENT_NOT_OPEN
-    assert exc.value.details["status"] != CommitmentStatus.OPEN
+    assert exc.value.details["promise_status"] != CommitmentStatus.OPEN
     assert case_state(case) == before
 
 

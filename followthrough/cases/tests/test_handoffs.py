@@ -582,7 +582,7 @@ def test_a_settled_handoff_cannot_be_answered_again(agent, agent2, tier1, first,
     with pytest.raises(ServiceError) as exc:
         ANSWERS[then](handoff, agent2, agent)
     assert exc.value.code == CaseError.HANDOFF_NOT_PENDING
-    assert exc.value.details["status"] != HandoffStatus.PENDING
+    assert exc.value.details["handoff_status"] != HandoffStatus.PENDING
     assert case_state(case) == before
 
 

@@ -100,7 +100,7 @@ def test_refused_transition(agent: User, tier1: Team, old: str, new: str) -> Non
         )
 
     assert exc.value.code == CaseError.INVALID_TRANSITION
-    assert exc.value.details["status"] == old
+    assert exc.value.details["case_status"] == old
     assert exc.value.details["allowed"] == sorted(ALLOWED_TRANSITIONS[old])
     assert case_state(case) == before
 
