@@ -25,6 +25,7 @@ from followthrough.core.errors import CommonError, ServiceError
 from followthrough.core.problems import problem_response
 from followthrough.customers.api import router as customers_router
 from followthrough.intake.api import router as intake_router
+from followthrough.intake.errors import IntakeError
 from followthrough.webhooks.api import router as webhooks_router
 
 # The HTTP status of each refusal code; a code not listed is a 422 (the input was refused).
@@ -50,6 +51,11 @@ STATUS_BY_CODE: dict[str, int] = {
     CaseError.HANDOFF_NOT_SENDER: 403,
     CaseError.NOT_CASE_OWNER: 403,
     CaseError.PORTAL_NOTE_MUST_BE_PUBLIC: 403,
+    # In-product error reports.
+    IntakeError.ATTACHMENT_TOO_LARGE: 413,
+    IntakeError.ATTACHMENT_TYPE_REFUSED: 415,
+    IntakeError.PRODUCT_MISMATCH: 403,
+    IntakeError.REPORT_ALREADY_PROCESSED: 409,
 }
 
 

@@ -71,6 +71,10 @@ if not CASE_NUMBER_PREFIX.isalnum() or len(CASE_NUMBER_PREFIX) > 10:
     )
 # Requests per minute one API token may make before it gets 429 Too Many Requests.
 FOLLOWTHROUGH_API_RATE_LIMIT = int(os.environ.get("FOLLOWTHROUGH_API_RATE_LIMIT", "600"))
+# The largest file an in-product error report may attach (bytes); at most 5 files a report.
+FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+)
 # Hosts a webhook may target although they are private or loopback (comma-separated).
 FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS = _env_list("FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS", [])
 
