@@ -11,7 +11,7 @@ from followthrough.accounts.access import require_capability
 from followthrough.accounts.capabilities import ROLE_CAPABILITIES, Capability, Role
 from followthrough.accounts.models import ApiToken, Membership, Team, TierLevel, TokenKind, User
 from followthrough.accounts.tokens import new_token
-from followthrough.core.errors import Invalid
+from followthrough.core.errors import Forbidden, Invalid
 from followthrough.core.timezones import is_time_zone
 
 
@@ -139,6 +139,13 @@ def api_token_create(
     if not clean_name:
         raise Invalid("A token needs a name that says what it is for.", field="name")
     clean = _clean_scopes(list(scopes), user)
+    # Signed in with a token, the actor has only its scopes: it cannot mint a wider token.
+    ungranted = [s for s in clean if Capability(s) not in actor.capabilities]
+    if ungranted:
+        raise Forbidden(
+            f"{actor.display_name} may not grant what this sign-in lacks: {', '.join(ungranted)}.",
+            capability=ungranted[0],
+        )
     _check_expiry(expires_at)
     text, prefix, secret_hash = new_token()
     token = ApiToken.objects.create(
@@ -183,6 +190,18 @@ def integration_token_create(
             username=username, password=None, role=Role.INTEGRATION, first_name=clean_name
         )
         clean = _clean_scopes(list(scopes), service_user)
+        # No person holds error_report.submit; anything else the actor must have to give.
+        ungranted = [
+            s
+            for s in clean
+            if s != Capability.ERROR_REPORT_SUBMIT and Capability(s) not in actor.capabilities
+        ]
+        if ungranted:
+            raise Forbidden(
+                f"{actor.display_name} may not grant what this sign-in lacks: "
+                f"{', '.join(ungranted)}.",
+                capability=ungranted[0],
+            )
         text, prefix, secret_hash = new_token()
         token = ApiToken.objects.create(
             user=service_user,

@@ -115,6 +115,8 @@ class Case(models.Model):
                 condition=_OPEN,
                 name="case_open_owner_due",
             ),
+            # The newest-first list of all cases (API list without a queue filter).
+            models.Index(fields=["-created_at", "-id"], name="case_recent"),
             models.Index(fields=["contact", "-created_at"], name="case_contact_recent"),
             models.Index(fields=["organization", "-created_at"], name="case_org_recent"),
             models.Index(fields=["asset", "-created_at"], name="case_asset_recent"),

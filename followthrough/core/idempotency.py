@@ -20,6 +20,7 @@ from followthrough.core.problems import problem_response
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
 REPLAYED_HEADERS = ("ETag", "Location", "Retry-After")
+NOT_STORED = "X-Followthrough-Answer-Not-Kept"
 
 
 def _identity(request: HttpRequest) -> str | None:
@@ -83,8 +84,14 @@ class IdempotencyMiddleware:
             return response
         record.status = response.status_code
         record.content_type = response.get("Content-Type", "")
-        record.body = bytes(response.content)
         record.headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
+        if "no-store" in response.get("Cache-Control", ""):
+            # An answer that must not be kept (a new token's secret) is not stored: a retry
+            # learns that the first request succeeded, not what it said.
+            record.body = b""
+            record.headers[NOT_STORED] = "true"
+        else:
+            record.body = bytes(response.content)
         record.save(update_fields=["status", "content_type", "body", "headers"])
         return response
 
@@ -108,6 +115,14 @@ class IdempotencyMiddleware:
             )
             response["Retry-After"] = "1"
             return response
+        if record.headers.get(NOT_STORED):
+            return problem_response(
+                409,
+                "idempotency_answer_not_kept",
+                "The first request with this Idempotency-Key succeeded, but its answer held a "
+                "secret that is shown only once; it was not kept.",
+                first_status=record.status,
+            )
         response = HttpResponse(
             bytes(record.body), status=record.status, content_type=record.content_type
         )

@@ -6,7 +6,8 @@ from django.db import models
 
 
 class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    # Indexed: lists page by (created_at, id).
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
