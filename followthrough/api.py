@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from followthrough.accounts.api import router as accounts_router
 from followthrough.accounts.models import ApiToken
@@ -106,6 +106,16 @@ def _count_request(token: ApiToken, now: dt.datetime) -> None:
         raise RateLimited(max(1, math.ceil(retry.total_seconds())))
 
 
+class SignedInSession(SessionAuth):
+    """The browser's session, with its CSRF check; a request with no signed-in session is
+    simply not authenticated by it (so a bad or expired token gets 401, not a CSRF 403)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 def _docs_decorator(view: Any) -> Any:
     # Swagger UI sets inline styles on its own elements; it still runs no inline script.
     return csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(view)
@@ -120,7 +130,7 @@ api = NinjaAPI(
         "and `If-Match` with the ETag you read when you change a case."
     ),
     urls_namespace="api",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SignedInSession()],
     docs=Swagger(settings={"persistAuthorization": True}),
     docs_decorator=_docs_decorator,
 )
