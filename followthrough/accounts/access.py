@@ -16,7 +16,7 @@ def require_capability(actor: User, capability: Capability) -> None:
 
 
 def access_team(actor: User, team_id: int) -> Team:
-    if actor.is_customer or not actor.is_active:
+    if not actor.has_capability(Capability.CASE_VIEW):
         raise NotFound("Team")
     try:
         return Team.objects.select_related("lead").get(pk=team_id)

@@ -44,8 +44,9 @@ PROBLEMS: dict[Any, type[Problem]] = {frozenset({401, 403, 404, 422, 429}): Prob
 def _staff(request: HttpRequest) -> User:
     """The caller, who must be staff (or an integration): customers do not read the roster."""
     actor = signed_in_user(request)
-    if actor.is_customer:
-        raise Forbidden("Customers cannot read the list of staff and teams.")
+    # Staff read the roster; customers and product integrations (error reports) do not.
+    if not actor.has_capability(Capability.CASE_VIEW):
+        raise Forbidden("Only staff can read the list of staff and teams.")
     return actor
 
 
@@ -125,6 +126,8 @@ def create_token(
     actor = signed_in_user(request)
     holder = actor
     if payload.user_id is not None and payload.user_id != actor.pk:
+        # The right first, so that nobody without it can probe which user ids exist.
+        require_capability(actor, Capability.API_TOKEN_MANAGE)
         holder = _active_user(payload.user_id)
     token, text = api_token_create(
         actor=actor,

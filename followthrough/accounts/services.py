@@ -133,7 +133,13 @@ def api_token_create(
     the secret string to give to its holder."""
     if actor.pk != user.pk:
         require_capability(actor, Capability.API_TOKEN_MANAGE)
-    if user.is_customer or not user.is_active:
+    if actor.token_scopes is not None and Capability.API_TOKEN_MANAGE not in actor.token_scopes:
+        # A token cannot make tokens: otherwise an expiring or revoked token could leave a
+        # permanent child behind.
+        raise Forbidden("New tokens are made on the API tokens page, not with another token.")
+    if user.is_customer or user.role == Role.INTEGRATION:
+        raise Forbidden("Only staff hold personal API tokens.")
+    if not user.is_active:
         raise Invalid("Only active staff can hold API tokens.", field="user")
     clean_name = (name or "").strip()[:100]
     if not clean_name:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from followthrough.accounts.capabilities import Role
 from followthrough.accounts.models import ApiToken
 from followthrough.accounts.services import api_token_create
+from followthrough.accounts.tests.factories import UserFactory
 from followthrough.core.models import IdempotencyRecord
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory.create(role=Role.ADMIN)
 
 
 def _post(client, path, body, token, key):
@@ -18,8 +27,11 @@ def _post(client, path, body, token, key):
     )
 
 
-def test_a_new_tokens_secret_is_never_kept_for_replay(client, agent):
-    _, text = api_token_create(actor=agent, user=agent, name="setup", scopes=["case.view"])
+def test_a_new_tokens_secret_is_never_kept_for_replay(client, admin_user):
+    # Only a token that may manage tokens can make one through the API.
+    _, text = api_token_create(
+        actor=admin_user, user=admin_user, name="setup", scopes=["api_token.manage", "case.view"]
+    )
     body = {"name": "laptop", "scopes": ["case.view"]}
     first = _post(client, "/api/v1/tokens", body, text, "make-a-token-1")
     assert first.status_code == 201
@@ -33,8 +45,10 @@ def test_a_new_tokens_secret_is_never_kept_for_replay(client, agent):
     assert ApiToken.objects.filter(name="laptop").count() == 1
 
 
-def test_a_key_must_be_printable_and_bounded(client, agent):
-    _, text = api_token_create(actor=agent, user=agent, name="setup", scopes=["case.view"])
+def test_a_key_must_be_printable_and_bounded(client, admin_user):
+    _, text = api_token_create(
+        actor=admin_user, user=admin_user, name="setup", scopes=["api_token.manage", "case.view"]
+    )
     for key in ("x" * 256, "bad\tkey", " "):
         response = _post(
             client, "/api/v1/tokens", {"name": "n", "scopes": ["case.view"]}, text, key

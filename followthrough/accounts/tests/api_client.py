@@ -46,3 +46,8 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["code"] == code
     assert body["status"] == status
     return body
+
+
+def session_post(client: Client, path: str, body: Any) -> Any:
+    """A POST from a signed-in browser session (the test client passes its CSRF check)."""
+    return client.post(API + path, data=json.dumps(body), content_type="application/json")
