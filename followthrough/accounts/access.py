@@ -22,3 +22,13 @@ def access_team(actor: User, team_id: int) -> Team:
         return Team.objects.select_related("lead").get(pk=team_id)
     except (Team.DoesNotExist, ValueError, TypeError):
         raise NotFound("Team") from None
+
+
+def access_user(actor: User, user_id: int) -> User:
+    """A person the actor may name (as owner, receiver, approver): staff see staff."""
+    if not actor.has_capability(Capability.CASE_VIEW):
+        raise NotFound("User")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("User")
+    return user

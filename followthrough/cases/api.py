@@ -15,7 +15,7 @@ from django.urls import reverse
 from ninja import P, Query, Router, Status
 from ninja.params import HeaderEx, PathEx
 
-from followthrough.accounts.access import access_team
+from followthrough.accounts.access import access_team, access_user
 from followthrough.accounts.capabilities import Capability
 from followthrough.accounts.decorators import signed_in_user
 from followthrough.accounts.models import Team, User
@@ -91,11 +91,10 @@ from followthrough.cases.services import (
     handoff_decline,
 )
 from followthrough.cases.states import OPEN_STATUSES, CaseStatus
-from followthrough.core.errors import NotFound
 from followthrough.core.etags import etag_for, expected_version
 from followthrough.core.pagination import Page, keyset_page
 from followthrough.core.schemas import Problem
-from followthrough.customers.access import access_contact, access_organization
+from followthrough.customers.access import access_asset, access_contact, access_organization
 from followthrough.customers.models import Asset, Contact, Organization
 
 router = Router(tags=["cases"])
@@ -113,13 +112,7 @@ IfMatch = HeaderEx[str | None, P(alias="If-Match", max_length=200)]
 
 
 def _user(actor: User, user_id: int | None) -> User | None:
-    """A person to own, receive or approve something. Customers see nobody on staff."""
-    if user_id is None:
-        return None
-    user = None if actor.is_customer else User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound("User")
-    return user
+    return None if user_id is None else access_user(actor, user_id)
 
 
 def _team(actor: User, team_id: int | None) -> Team | None:
@@ -135,16 +128,7 @@ def _contact(actor: User, contact_id: int | None) -> Contact | None:
 
 
 def _asset(actor: User, asset_id: int | None) -> Asset | None:
-    if asset_id is None:
-        return None
-    asset = Asset.objects.select_related("organization").filter(pk=asset_id).first()
-    if asset is None:
-        raise NotFound("Asset")
-    try:
-        access_organization(actor, asset.organization_id)
-    except NotFound:
-        raise NotFound("Asset") from None
-    return asset
+    return None if asset_id is None else access_asset(actor, asset_id)
 
 
 def _tag(response: HttpResponse, case: Case) -> None:

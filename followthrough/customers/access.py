@@ -5,7 +5,7 @@ from __future__ import annotations
 from followthrough.accounts.capabilities import Capability
 from followthrough.accounts.models import User
 from followthrough.core.errors import NotFound
-from followthrough.customers.models import Contact, Organization
+from followthrough.customers.models import Asset, Contact, Organization
 
 
 def actor_organization_id(actor: User) -> int | None:
@@ -42,3 +42,10 @@ def access_contact(actor: User, contact_id: int) -> Contact:
     if not _visible(actor, contact.organization_id):
         raise NotFound("Contact")
     return contact
+
+
+def access_asset(actor: User, asset_id: int) -> Asset:
+    asset = Asset.objects.select_related("organization", "site").filter(pk=asset_id).first()
+    if asset is None or not _visible(actor, asset.organization_id):
+        raise NotFound("Asset")
+    return asset
