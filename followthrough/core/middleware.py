@@ -65,7 +65,7 @@ def _has_nul(value: object) -> bool:
 
 
 class NulCharacterGuardMiddleware:
-    """Refuses text with NUL characters in query strings, forms and JSON bodies, up front.
+    """Refuses text with NUL characters in API queries, forms and JSON bodies, up front.
 
     No text column can hold NUL on PostgreSQL, so one would otherwise fail deep inside a
     write as a server error; here it is a clear refusal on every page and operation.
@@ -83,7 +83,11 @@ class NulCharacterGuardMiddleware:
         return self.get_response(request)
 
     def _carries_nul(self, request: HttpRequest) -> bool:
-        if any(_has_nul(k) or _has_nul(v) for k, values in request.GET.lists() for v in values):
+        api = request.path.startswith("/api/")
+        # Pages clean what people type into search boxes themselves; the API refuses.
+        if api and any(
+            _has_nul(k) or _has_nul(v) for k, values in request.GET.lists() for v in values
+        ):
             return True
         if "\x00" in request.path:
             return True
@@ -98,7 +102,7 @@ class NulCharacterGuardMiddleware:
         form = content_type == "application/x-www-form-urlencoded" or (
             # Page forms only: under /api/ the raw body must stay readable (idempotency keys),
             # and the one multipart operation (error reports) refuses NUL by itself.
-            content_type == "multipart/form-data" and not request.path.startswith("/api/")
+            content_type == "multipart/form-data" and not api
         )
         if form and small:
             return any(
