@@ -280,6 +280,15 @@ def test_open_case_refused_with_the_next_step_in_the_past(signed_in, caller):
     assert _desk_state() == before
 
 
+def test_open_case_refused_when_the_call_starts_in_the_future(signed_in, caller):
+    before = _desk_state()
+    future = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    response = signed_in.post(OPEN, _form(caller, started_at=future))
+    assert response.status_code == 200
+    assert "The contact cannot end before it started." in response.content.decode()
+    assert _desk_state() == before
+
+
 def test_open_case_refused_with_an_unreadable_form_says_which_field(signed_in, caller):
     before = _desk_state()
     response = signed_in.post(OPEN, _form(caller, priority="P9"))

@@ -170,8 +170,9 @@ def call_open_case(request: HttpRequest) -> HttpResponse:
     refusal = ""
     if form.is_valid():
         data = form.cleaned_data
-        now = timezone.now()
-        started = data["started_at"] if data["started_at"] and data["started_at"] < now else now
+        # When the page was opened, i.e. when the call began; the service refuses a start
+        # after the end.
+        started = data["started_at"] or timezone.now()
         to_queue = data["owner"] == OWNER_TEAM
         try:
             case = case_open_from_call(
