@@ -121,6 +121,43 @@ def _check_expiry(expires_at: dt.datetime | None) -> None:
         raise Invalid("The expiry must be in the future.", field="expires_at")
 
 
+def _require_grantable(
+    actor: User, scopes: list[str], *, exempt: frozenset[Capability] = frozenset()
+) -> None:
+    """Signed in with a token, the actor has only its scopes: it cannot grant wider ones."""
+    ungranted = [s for s in scopes if s not in exempt and Capability(s) not in actor.capabilities]
+    if ungranted:
+        raise Forbidden(
+            f"{actor.display_name} may not grant what this sign-in lacks: {', '.join(ungranted)}.",
+            capability=ungranted[0],
+        )
+
+
+def _issue(
+    *,
+    actor: User,
+    user: User,
+    kind: TokenKind,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+    product: str = "",
+) -> tuple[ApiToken, str]:
+    text, prefix, secret_hash = new_token()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        kind=kind,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        scopes=scopes,
+        product=product,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    return token, text
+
+
 def api_token_create(
     *,
     actor: User,
@@ -145,26 +182,16 @@ def api_token_create(
     if not clean_name:
         raise Invalid("A token needs a name that says what it is for.", field="name")
     clean = _clean_scopes(list(scopes), user)
-    # Signed in with a token, the actor has only its scopes: it cannot mint a wider token.
-    ungranted = [s for s in clean if Capability(s) not in actor.capabilities]
-    if ungranted:
-        raise Forbidden(
-            f"{actor.display_name} may not grant what this sign-in lacks: {', '.join(ungranted)}.",
-            capability=ungranted[0],
-        )
+    _require_grantable(actor, clean)
     _check_expiry(expires_at)
-    text, prefix, secret_hash = new_token()
-    token = ApiToken.objects.create(
+    return _issue(
+        actor=actor,
         user=user,
-        name=clean_name,
         kind=TokenKind.PERSONAL,
-        prefix=prefix,
-        secret_hash=secret_hash,
+        name=clean_name,
         scopes=clean,
         expires_at=expires_at,
-        created_by=actor,
     )
-    return token, text
 
 
 def integration_token_create(
@@ -197,30 +224,16 @@ def integration_token_create(
         )
         clean = _clean_scopes(list(scopes), service_user)
         # No person holds error_report.submit; anything else the actor must have to give.
-        ungranted = [
-            s
-            for s in clean
-            if s != Capability.ERROR_REPORT_SUBMIT and Capability(s) not in actor.capabilities
-        ]
-        if ungranted:
-            raise Forbidden(
-                f"{actor.display_name} may not grant what this sign-in lacks: "
-                f"{', '.join(ungranted)}.",
-                capability=ungranted[0],
-            )
-        text, prefix, secret_hash = new_token()
-        token = ApiToken.objects.create(
+        _require_grantable(actor, clean, exempt=frozenset({Capability.ERROR_REPORT_SUBMIT}))
+        return _issue(
+            actor=actor,
             user=service_user,
-            name=clean_name,
             kind=TokenKind.INTEGRATION,
-            prefix=prefix,
-            secret_hash=secret_hash,
+            name=clean_name,
             scopes=clean,
             product=clean_product,
             expires_at=expires_at,
-            created_by=actor,
         )
-    return token, text
 
 
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
