@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,24 @@ from followthrough.customers.tests.factories import ContactFactory, Organization
 def fast_password_hashing(settings: Settings) -> None:
     # Real hashing costs ~0.3 s per user; tests are about the desk, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_sla_policy(request: pytest.FixtureRequest) -> None:
+    """The default calendar and policy a fresh install gets from its migration, put back for
+    database tests after a transactional test flushed the tables (so every test sees a desk
+    where every case has deadlines, whatever ran before it)."""
+    if not {"db", "transactional_db"} & set(request.fixturenames) and not (
+        request.node.get_closest_marker("django_db")
+    ):
+        return
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    from django.apps import apps
+
+    migration = "followthrough.sla.migrations.0002_default_calendar_and_policy"
+    importlib.import_module(migration).create_defaults(apps, None)
 
 
 @pytest.fixture

@@ -71,6 +71,14 @@ if not CASE_NUMBER_PREFIX.isalnum() or len(CASE_NUMBER_PREFIX) > 10:
     )
 # Requests per minute one API token may make before it gets 429 Too Many Requests.
 FOLLOWTHROUGH_API_RATE_LIMIT = int(os.environ.get("FOLLOWTHROUGH_API_RATE_LIMIT", "600"))
+# Seconds between the deadline scans `followthrough scheduler` enqueues for the workers.
+FOLLOWTHROUGH_DEADLINE_SCAN_SECONDS = int(
+    os.environ.get("FOLLOWTHROUGH_DEADLINE_SCAN_SECONDS", "60")
+)
+# Minutes a handoff may wait for acceptance before the scan escalates it to the team lead.
+FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES = int(
+    os.environ.get("FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES", "30")
+)
 # The largest file an in-product error report may attach (bytes); at most 5 files a report.
 FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
@@ -101,6 +109,7 @@ INSTALLED_APPS = [
     "followthrough.core",
     "followthrough.accounts",
     "followthrough.customers",
+    "followthrough.sla",
     "followthrough.webhooks",
     "followthrough.cases",
     "followthrough.intake",

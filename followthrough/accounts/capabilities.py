@@ -24,6 +24,7 @@ class Capability(models.TextChoices):
     API_TOKEN_MANAGE = "api_token.manage", "Manage other people's API tokens"
     WEBHOOK_MANAGE = "webhook.manage", "Manage webhooks and read their delivery log"
     ERROR_REPORT_SUBMIT = "error_report.submit", "Send in-product error reports"
+    REPORT_VIEW = "report.view", "See reports (equal treatment, service levels)"
     # A portal user: sees and writes only to their own organisation's cases, public notes only.
     PORTAL = "portal", "Use the customer portal"
 
@@ -59,7 +60,8 @@ _AGENT = frozenset(
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AGENT: _AGENT,
-    Role.LEAD: _AGENT | {C.CASE_ASSIGN, C.CASE_MERGE, C.DECISION_APPROVE, C.TEAM_MANAGE},
+    Role.LEAD: _AGENT
+    | {C.CASE_ASSIGN, C.CASE_MERGE, C.DECISION_APPROVE, C.TEAM_MANAGE, C.REPORT_VIEW},
     Role.DISPATCHER: _AGENT | {C.CASE_ASSIGN},
     Role.TECHNICIAN: frozenset(
         {

@@ -19,6 +19,8 @@ class User(AbstractUser):
         help_text="Phone number or extension shown to customers as 'your case owner'.",
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Away (off shift, on leave): a customer's new contact on their cases goes to the team queue.
+    is_away = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -101,6 +101,18 @@ def team_add_member(
     return membership
 
 
+def user_set_away(*, actor: User, user: User, away: bool) -> User:
+    """Mark someone away or back. People set their own; leads set anyone's on their floor."""
+    if user.pk != actor.pk:
+        require_capability(actor, Capability.TEAM_MANAGE)
+    if user.is_customer:
+        raise Invalid("Customers have no away status.", field="user")
+    if user.is_away != away:
+        user.is_away = away
+        user.save(update_fields=["is_away"])
+    return user
+
+
 def _clean_scopes(scopes: list[str], user: User) -> list[str]:
     unknown = [s for s in scopes if s not in Capability.values]
     if unknown:

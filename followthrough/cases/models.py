@@ -30,6 +30,7 @@ from followthrough.cases.states import (
     Priority,
 )
 from followthrough.customers.models import Asset, Contact, Organization
+from followthrough.sla.models import BusinessCalendar, SlaMetric, SlaPolicy
 
 _OPEN = Q(status__in=sorted(OPEN_STATUSES))
 
@@ -65,6 +66,14 @@ class Case(models.Model):
 
     next_step = models.CharField(max_length=500, blank=True)
     next_step_due = models.DateTimeField(null=True, blank=True)
+
+    # Service-level deadlines, kept by the case services (services/sla.py): the nearest running
+    # SLA deadline and its metric, and since when the clocks are paused (pending statuses).
+    sla_due = models.DateTimeField(null=True, blank=True)
+    sla_metric = models.CharField(max_length=20, choices=SlaMetric.choices, blank=True)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    # What the queues run on: the nearest of the SLA deadline and the next step (open cases).
+    nearest_due = models.DateTimeField(null=True, blank=True)
 
     # Counters the brief needs, kept by the services so no page counts rows.
     interaction_count = models.PositiveIntegerField(default=0)
@@ -104,14 +113,17 @@ class Case(models.Model):
                 condition=Q(priority__in=Priority.values), name="case_priority_valid"
             ),
             models.CheckConstraint(condition=~Q(subject=""), name="case_subject_not_empty"),
+            models.CheckConstraint(
+                condition=~_OPEN | Q(nearest_due__isnull=False), name="case_open_has_nearest_due"
+            ),
         ]
         indexes = [
             # The open-case queues are range scans over these partial indexes.
             models.Index(
-                fields=["team", "next_step_due", "id"], condition=_OPEN, name="case_open_team_due"
+                fields=["team", "nearest_due", "id"], condition=_OPEN, name="case_open_team_due"
             ),
             models.Index(
-                fields=["owner", "next_step_due", "id"],
+                fields=["owner", "nearest_due", "id"],
                 condition=_OPEN,
                 name="case_open_owner_due",
             ),
@@ -438,3 +450,106 @@ class CaseEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Case events are append-only: they are never deleted.")
+
+
+class SlaClock(models.Model):
+    """One SLA clock of a case: first response, next response or resolution.
+
+    Business time used is banked whenever the clock pauses or its policy changes, so the
+    deadline is always `add(running_since, target - used)` in the clock's calendar. The deadline
+    scan finds clocks through the two partial indexes, never by scanning cases.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_clocks")
+    metric = models.CharField(max_length=20, choices=SlaMetric.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    policy_name = models.CharField(max_length=100)
+    target_minutes = models.PositiveIntegerField()
+    warn_percent = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    used_seconds = models.PositiveIntegerField(default=0)
+    # Set while the clock runs; None while paused or stopped.
+    running_since = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # When the warning falls due; cleared once it is recorded (or the clock stops).
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_status = models.CharField(max_length=24, blank=True)
+    # Every pause: [{"from": iso, "to": iso or null, "status": "pending_customer"}].
+    pauses = models.JSONField(default=list, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    # How many times this metric ran on the case (next response restarts per customer contact).
+    round = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "metric"], name="sla_clock_one_per_metric"),
+            models.CheckConstraint(
+                condition=Q(running_since__isnull=True) | Q(due_at__isnull=False),
+                name="sla_clock_running_has_due",
+            ),
+        ]
+        indexes = [
+            # The deadline scan: breaches to record, then warnings to record.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(breached_at__isnull=True, due_at__isnull=False),
+                name="sla_clock_breach_due",
+            ),
+            models.Index(
+                fields=["warn_at", "id"],
+                condition=Q(warn_at__isnull=False),
+                name="sla_clock_warn_due",
+            ),
+            # The equal-treatment report: clocks of one metric started in a period.
+            models.Index(fields=["metric", "started_at"], name="sla_clock_metric_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} on case {self.case_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.running_since is not None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class Notification(models.Model):
+    """Something a person should know about a case: a deadline warning or breach, a customer
+    contact on a case they own. Shown in the workspace until read."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The same event never notifies the same person twice (the scan may run twice).
+            models.UniqueConstraint(fields=["user", "event"], name="notification_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

@@ -100,7 +100,7 @@ class CaseListQuery(In):
     limit: Limit = DEFAULT_LIMIT
 
 
-TimelineOnly = Literal["contacts", "notes", "handoffs", "promises", "decisions"]
+TimelineOnly = Literal["contacts", "notes", "handoffs", "promises", "decisions", "deadlines"]
 
 
 class TimelineQuery(In):

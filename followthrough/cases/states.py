@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# Re-exported: SLA targets are set per priority, so the enum lives in the sla app below.
+from followthrough.sla.priorities import Priority as Priority
+
 
 class CaseStatus(models.TextChoices):
     NEW = "new", "New"
@@ -34,13 +37,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.RESOLVED: frozenset({S.OPEN, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
-
-
-class Priority(models.TextChoices):
-    P1 = "P1", "P1 - critical"
-    P2 = "P2", "P2 - high"
-    P3 = "P3", "P3 - normal"
-    P4 = "P4", "P4 - low"
 
 
 class Channel(models.TextChoices):
@@ -146,6 +142,9 @@ class EventType(models.TextChoices):
     LINKED = "linked", "Linked"
     MERGED_INTO = "merged_into", "Merged into another case"
     MERGED_FROM = "merged_from", "Another case merged into this one"
+    SLA_WARNING = "sla_warning", "Deadline close"
+    SLA_BREACHED = "sla_breached", "Deadline missed"
+    ROUTED = "routed", "Routed to the team queue"
 
 
 # The groups a timeline can be filtered by.
@@ -171,4 +170,15 @@ TIMELINE_FILTERS: dict[str, frozenset[str]] = {
         }
     ),
     "decisions": frozenset({EventType.DECISION_RECORDED, EventType.DECISION_OUTCOME}),
+    "deadlines": frozenset({EventType.SLA_WARNING, EventType.SLA_BREACHED}),
 }
+
+# The statuses in which a policy may pause the SLA clocks (see SlaPolicy.pauses_on).
+PAUSABLE_STATUSES: frozenset[str] = frozenset(
+    {CaseStatus.PENDING_CUSTOMER, CaseStatus.PENDING_THIRD_PARTY, CaseStatus.SCHEDULED}
+)
+
+# Contacts in which we did not reach the customer: they are not a response.
+NOT_REACHED: frozenset[str] = frozenset(
+    {Disposition.NO_ANSWER, Disposition.LEFT_VOICEMAIL, Disposition.CALL_DROPPED}
+)

@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from followthrough.cases.views import actions, calls, case, customers, home, search
+from followthrough.cases.views import actions, calls, case, customers, home, reports, search
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("cases/take-next/", home.take_next, name="take_next"),
+    path("notifications/read/", home.notifications_read, name="notifications_read"),
+    path("me/away/", home.set_away, name="set_away"),
+    path("reports/equal-treatment/", reports.equal_treatment, name="equal_treatment_report"),
     # The case page and its partials.
     path("cases/<int:case_id>/", case.case_detail, name="case_detail"),
     path("cases/<int:case_id>/timeline/", case.case_timeline, name="case_timeline"),

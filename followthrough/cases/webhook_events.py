@@ -27,6 +27,8 @@ WEBHOOK_EVENTS: dict[str, WebhookEvent] = {
     EventType.COMMITMENT_CANCELLED: WebhookEvent.PROMISE_CANCELLED,
     # Sent once per merge, for the case that was merged away (its `after.case` is the target).
     EventType.MERGED_INTO: WebhookEvent.CASE_MERGED,
+    EventType.SLA_WARNING: WebhookEvent.CASE_SLA_WARNING,
+    EventType.SLA_BREACHED: WebhookEvent.CASE_SLA_BREACHED,
 }
 
 

@@ -26,6 +26,8 @@ class WebhookEvent(models.TextChoices):
     PROMISE_BROKEN = "promise.broken", "Promise broken"
     PROMISE_CANCELLED = "promise.cancelled", "Promise cancelled"
     CASE_MERGED = "case.merged", "Case merged into another"
+    CASE_SLA_WARNING = "case.sla_warning", "A deadline of a case is close"
+    CASE_SLA_BREACHED = "case.sla_breached", "A deadline of a case was missed"
 
 
 class DeliveryStatus(models.TextChoices):

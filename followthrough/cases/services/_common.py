@@ -53,9 +53,22 @@ def lock_cases(*cases: Case) -> list[Case]:
     return [by_id[c.pk] for c in cases]
 
 
+# Written by every save_case: whatever changed, the case's deadlines are stored with it.
+DEADLINE_FIELDS = ("sla_due", "sla_metric", "sla_paused_since", "nearest_due")
+
+
+def refresh_nearest_due(case: Case) -> None:
+    """What the queues sort by: the sooner of the SLA deadline and the next step (open cases)."""
+    dues = [d for d in (case.sla_due, case.next_step_due) if d is not None]
+    case.nearest_due = min(dues) if dues and case.is_open else None
+
+
 def save_case(case: Case, *fields: str) -> None:
+    refresh_nearest_due(case)
     case.version += 1
-    case.save(update_fields=[*fields, "version", "updated_at"])
+    case.save(
+        update_fields=list(dict.fromkeys([*fields, *DEADLINE_FIELDS, "version", "updated_at"]))
+    )
 
 
 def record(

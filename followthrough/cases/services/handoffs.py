@@ -32,6 +32,7 @@ from followthrough.cases.services._common import (
     when,
     who,
 )
+from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import CaseStatus, EventType, HandoffKind, HandoffStatus
 from followthrough.core.errors import Invalid, ServiceError
 
@@ -198,6 +199,7 @@ def handoff_accept(*, actor: User, handoff: Handoff) -> Case:
         if case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
         touch_agent(case, actor)
+        sla_track(case)
         save_case(case, "owner", "team", "next_step", "next_step_due", "status", "agent_count")
         record(
             case,

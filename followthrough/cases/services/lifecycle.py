@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 
@@ -12,6 +13,7 @@ from followthrough.accounts.models import Team, User
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import Case, Handoff, Interaction, Note
 from followthrough.cases.services._common import (
+    DEADLINE_FIELDS,
     MAX_LONG_TEXT,
     MAX_SHORT_TEXT,
     can_act_for_team,
@@ -19,6 +21,7 @@ from followthrough.cases.services._common import (
     lock_case,
     now,
     record,
+    refresh_nearest_due,
     require_future,
     require_open,
     require_staff,
@@ -29,8 +32,12 @@ from followthrough.cases.services._common import (
     when,
     who,
 )
+from followthrough.cases.services.notifications import notify
+from followthrough.cases.services.routing import route_customer_contact as _route_customer_contact
+from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import (
     ALLOWED_TRANSITIONS,
+    NOT_REACHED,
     OPEN_STATUSES,
     CaseStatus,
     Channel,
@@ -130,11 +137,13 @@ def case_open(
             team=team,
             next_step=step,
             next_step_due=due,
+            nearest_due=due,
             opened_by=actor,
         )
         touch_agent(case, actor)
-        if case.agent_count:
-            case.save(update_fields=["agent_count"])
+        sla_track(case, at=case.created_at)
+        refresh_nearest_due(case)
+        case.save(update_fields=["agent_count", *DEADLINE_FIELDS])
         record(
             case,
             EventType.OPENED,
@@ -210,6 +219,7 @@ def case_update(
             change("organization", org)
         if not after:
             return case
+        sla_track(case)
         save_case(case, *after.keys())
         record(case, EventType.UPDATED, actor, before=before, after=after, reason=reason)
     return case
@@ -318,7 +328,16 @@ def case_log_interaction(
         if case.status == CaseStatus.NEW and actor is not None:
             case.status = CaseStatus.OPEN
             fields.append("status")
-        save_case(case, *dict.fromkeys(fields))
+        staff = actor is not None and not actor.is_customer
+        inbound = direction == Direction.INBOUND
+        sla_track(
+            case,
+            response=staff and disposition not in NOT_REACHED,
+            customer_contact=inbound,
+        )
+        owner_before = case.owner if inbound and actor is None else None
+        routed = _route_customer_contact(case) if inbound and actor is None else None
+        save_case(case, *dict.fromkeys([*fields, "owner", "team"]))
         record(
             case,
             EventType.INTERACTION_LOGGED,
@@ -328,6 +347,8 @@ def case_log_interaction(
         )
         if follow_up is not None:
             record(case, follow_up[0], actor, before=follow_up[1], after=follow_up[2])
+        if inbound and actor is None:
+            _after_customer_contact(case, owner_before, routed)
         if case.status != status_before:
             record(
                 case,
@@ -338,6 +359,22 @@ def case_log_interaction(
                 interaction=interaction,
             )
     return interaction
+
+
+def _after_customer_contact(
+    case: Case, owner_before: User | None, routed: dict[str, Any] | None
+) -> None:
+    """Tell whoever now answers for the case that the customer is back (sticky ownership)."""
+    if routed is not None:
+        event = record(case, EventType.ROUTED, None, **routed)
+        lead = case.team.lead if case.team is not None else None
+        notify([lead], case=case, event=event, message=f"{case.number}: {routed['reason']}")
+    elif owner_before is not None:
+        notify(
+            [owner_before],
+            case=case,
+            message=f"{case.number}: the customer got in touch again ({case.subject}).",
+        )
 
 
 def _step(case: Case) -> dict[str, object]:
@@ -407,8 +444,18 @@ def case_add_note(
         case = lock_case(case, expected_version)
         note = Note.objects.create(case=case, author=actor, body=text, visibility=visibility)
         touch_agent(case, actor)
-        save_case(case, "agent_count")
+        public = visibility == NoteVisibility.PUBLIC
+        sla_track(
+            case,
+            response=public and not actor.is_customer,
+            customer_contact=actor.is_customer,
+        )
+        owner_before = case.owner if actor.is_customer else None
+        routed = _route_customer_contact(case) if actor.is_customer else None
+        save_case(case, "agent_count", "owner", "team")
         record(case, EventType.NOTE_ADDED, actor, after={"visibility": visibility}, note=note)
+        if actor.is_customer:
+            _after_customer_contact(case, owner_before, routed)
     return note
 
 
@@ -482,6 +529,7 @@ def case_set_status(
         after: dict[str, object] = {"status": case.status}
         if "next_step" in fields:
             after |= _step(case)
+        sla_track(case)
         save_case(case, *fields)
         record(case, EventType.STATUS_CHANGED, actor, before=before, after=after, reason=reason)
     return case
@@ -535,6 +583,7 @@ def case_assign(
         if owner is not None and case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
             fields.append("status")
+        sla_track(case)
         save_case(case, *fields)
         # After save_case, so its event carries the new version like the assignment's.
         _cancel_pending_handoff(case, actor, "Superseded by an assignment.")
@@ -583,7 +632,8 @@ def _claim(case: Case, actor: User) -> Case:
 
 
 def case_claim_next(*, actor: User, team: Team) -> Case:
-    """Claim the most urgent unowned case of the team ("take next").
+    """Claim the most urgent unowned case of the team ("take next"): the nearest deadline
+    (SLA or next step), then the oldest.
 
     On PostgreSQL, SKIP LOCKED lets twenty agents take twenty different cases at once.
     """
@@ -594,7 +644,7 @@ def case_claim_next(*, actor: User, team: Team) -> Case:
         case = (
             Case.objects.select_for_update(skip_locked=True)
             .filter(team=team, owner__isnull=True, status__in=_OPEN_VALUES)
-            .order_by("next_step_due", "id")
+            .order_by("nearest_due", "id")
             .first()
         )
         if case is None:

@@ -19,6 +19,7 @@ from followthrough.cases.services._common import (
     save_case,
 )
 from followthrough.cases.services.lifecycle import _cancel_pending_handoff
+from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import CaseStatus, CommitmentStatus, EventType, LinkKind
 from followthrough.core.errors import Invalid, ServiceError
 
@@ -124,6 +125,7 @@ def case_merge(*, actor: User, source: Case, target: Case, reason: str) -> Case:
         source.next_step = ""
         source.next_step_due = None
         source.open_commitment_count = 0
+        sla_track(source)
         save_case(
             source,
             "status",

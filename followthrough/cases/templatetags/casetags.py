@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from followthrough.cases.selectors import COUNT_CAP
+from followthrough.sla.explain import duration
 
 register = template.Library()
 
@@ -44,6 +46,47 @@ def due(value: dt.datetime | None) -> SafeString:
     )
 
 
+SLA_METRIC_WORDS = {
+    "first_response": "First response",
+    "next_response": "Next response",
+    "resolution": "Resolution",
+}
+
+
+@register.simple_tag
+def sla_badge(case: Any) -> SafeString:
+    """The case's nearest SLA deadline as a countdown, "missed", or "paused" (words and an icon,
+    never colour alone)."""
+    if case.sla_due is None:
+        if case.sla_paused_since is not None:
+            return format_html(
+                '<span class="badge badge-sla-paused" title="Paused since {}">'
+                '<span aria-hidden="true">⏸</span> SLA paused</span>',
+                timezone.localtime(case.sla_paused_since).strftime("%a %d %b %H:%M"),
+            )
+        return format_html('<span class="muted small">{}</span>', "No SLA clock running")
+    what = SLA_METRIC_WORDS.get(case.sla_metric, "Deadline")
+    now = timezone.now()
+    exact = timezone.localtime(case.sla_due).strftime("%a %d %b %Y, %H:%M %Z")
+    if case.sla_due <= now:
+        return format_html(
+            '<span class="badge badge-sla-missed" title="Was due {}">'
+            '<span aria-hidden="true">✕</span> {} missed {} ago</span>',
+            exact,
+            what,
+            _span(now - case.sla_due),
+        )
+    soon = case.sla_due - now < dt.timedelta(hours=2)
+    return format_html(
+        '<span class="badge {}" title="Due {}">{}{} due in {}</span>',
+        "badge-sla-soon" if soon else "badge-sla",
+        exact,
+        format_html('<span aria-hidden="true">⚠</span> ') if soon else "",
+        what,
+        _span(case.sla_due - now),
+    )
+
+
 @register.simple_tag
 def status_badge(status: str, label: str) -> SafeString:
     return format_html('<span class="badge badge-{}">{}</span>', status, label)
@@ -65,3 +108,9 @@ def local_time(value: dt.datetime | None) -> str:
 def capped(count: int) -> str:
     """A queue count as shown on a tab: past the cap, "99+"."""
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
+
+
+@register.filter
+def business_time(seconds: float | None) -> str:
+    """Seconds of business time in words ("3 h 20 min"), or a dash when there is none."""
+    return "-" if seconds is None else duration(seconds)

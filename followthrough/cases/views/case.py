@@ -39,6 +39,7 @@ from followthrough.cases.forms import (
 )
 from followthrough.cases.models import Case, Commitment, Decision, Handoff
 from followthrough.cases.selectors import CaseBrief, case_brief
+from followthrough.cases.selectors.deadlines import case_deadlines
 from followthrough.cases.states import (
     ALLOWED_TRANSITIONS,
     CaseStatus,
@@ -228,6 +229,7 @@ def case_page_context(
         "case": case,
         "brief": brief,
         "timeline": timeline_for(case, only=only, cursor=cursor),
+        "deadlines": case_deadlines(case),
         "forms": panels,
         "promise_rows": promise_rows,
         "decision_rows": decision_rows,

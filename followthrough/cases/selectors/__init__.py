@@ -23,6 +23,7 @@ from followthrough.cases.models import (
     Decision,
     Handoff,
     Interaction,
+    Notification,
 )
 from followthrough.cases.states import (
     OPEN_STATUSES,
@@ -177,11 +178,14 @@ def case_timeline(
 
 
 def _queue(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page[Case]:
-    """Open cases by next-step due time, soonest (most overdue) first."""
+    """Open cases by their nearest deadline (SLA or next step), most overdue first, then age.
+
+    `nearest_due` is kept by the case services; ties fall to the id, which is the age.
+    """
     cases = cases.filter(status__in=_OPEN).select_related(
         "owner", "team", "contact", "organization"
     )
-    return keyset_page(cases, field="next_step_due", cursor=cursor, limit=limit)
+    return keyset_page(cases, field="nearest_due", cursor=cursor, limit=limit)
 
 
 def queue_mine(user: User, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[Case]:
@@ -261,14 +265,14 @@ def customer_360(
     cases = Case.objects.filter(organization=organization).select_related(
         "owner", "team", "contact", "asset"
     )
-    open_cases = list(cases.filter(status__in=_OPEN).order_by("next_step_due", "id")[:50])
+    open_cases = list(cases.filter(status__in=_OPEN).order_by("nearest_due", "id")[:50])
     focus = contact.pk if contact else None
     focus_asset = asset.pk if asset else None
     open_cases.sort(
         key=lambda c: (
             not (c.contact_id == focus and focus)
             and not (c.asset_id == focus_asset and focus_asset),
-            c.next_step_due,
+            c.nearest_due,
             c.pk,
         )
     )
@@ -389,5 +393,17 @@ def cases_with_subject(
     return list(
         cases.filter(subject__icontains=text)
         .select_related("owner", "team", "organization", "contact")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+NOTIFICATION_LIMIT = 10
+
+
+def notifications_unread(user: User, *, limit: int = NOTIFICATION_LIMIT) -> list[Notification]:
+    """The newest unread notifications of a person (one indexed range scan)."""
+    return list(
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .select_related("case")
         .order_by("-created_at", "-id")[:limit]
     )

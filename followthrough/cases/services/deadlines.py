@@ -1,0 +1,213 @@
+"""The deadline scan: warnings and breaches recorded once, escalation rules applied once.
+
+Run by the worker (cases/tasks.py), enqueued by `followthrough scheduler`. It reads the two
+partial indexes of SLA clocks (due warnings, due breaches), never the cases, so its cost
+follows the number of deadlines falling due, not the number of open cases. Each clock is
+handled in its own transaction under the case's row lock and re-checked there, so repeated
+runs and two workers at once record each warning and breach exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from followthrough.accounts.models import Team, User
+from followthrough.accounts.selectors import primary_team
+from followthrough.cases.models import Case, CaseEvent, Handoff, SlaClock
+from followthrough.cases.services._common import lock_case, now, record, save_case, team_ref, who
+from followthrough.cases.services.handoffs import handoff_escalate_unaccepted
+from followthrough.cases.services.lifecycle import _cancel_pending_handoff
+from followthrough.cases.services.notifications import notify
+from followthrough.cases.services.sla import sla_track
+from followthrough.cases.states import EventType, HandoffKind, HandoffStatus, Priority
+from followthrough.core.errors import ServiceError
+from followthrough.sla.models import EscalationAction, EscalationRule, EscalationStage, SlaMetric
+
+logger = logging.getLogger(__name__)
+
+SCAN_BATCH = 500
+_RAISED = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}
+
+
+@dataclass
+class ScanResult:
+    warnings: int = 0
+    breaches: int = 0
+    escalations: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+def sla_scan(*, at: dt.datetime | None = None, limit: int = SCAN_BATCH) -> ScanResult:
+    """Record every warning and breach due by `at` (at most `limit` of each per run)."""
+    at = at or now()
+    result = ScanResult()
+    warnings = list(
+        SlaClock.objects.filter(warn_at__isnull=False, warn_at__lte=at)
+        .order_by("warn_at", "id")
+        .values_list("pk", "case_id")[:limit]
+    )
+    for clock_id, case_id in warnings:
+        if _record_stage(clock_id, case_id, EscalationStage.WARNING, at, result):
+            result.warnings += 1
+            result.case_ids.append(case_id)
+    breaches = list(
+        SlaClock.objects.filter(breached_at__isnull=True, due_at__isnull=False, due_at__lte=at)
+        .order_by("due_at", "id")
+        .values_list("pk", "case_id")[:limit]
+    )
+    for clock_id, case_id in breaches:
+        if _record_stage(clock_id, case_id, EscalationStage.BREACH, at, result):
+            result.breaches += 1
+            result.case_ids.append(case_id)
+    return result
+
+
+def _record_stage(
+    clock_id: int, case_id: int, stage: EscalationStage, at: dt.datetime, result: ScanResult
+) -> bool:
+    with transaction.atomic():
+        case = lock_case(case_id)
+        sla_clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+        if not _still_due(sla_clock, stage, at):
+            return False
+        metric = SlaMetric(sla_clock.metric)
+        if stage == EscalationStage.WARNING:
+            sla_clock.warned_at = at
+            sla_clock.warn_at = None
+            sla_clock.save(update_fields=["warned_at", "warn_at"])
+            event_type = EventType.SLA_WARNING
+            message = (
+                f"{case.number}: {metric.label.lower()} is due "
+                f"{sla_clock.due_at:%Y-%m-%d %H:%M %Z} ({case.subject})."
+            )
+        else:
+            sla_clock.breached_at = at
+            sla_clock.warn_at = None
+            sla_clock.save(update_fields=["breached_at", "warn_at"])
+            event_type = EventType.SLA_BREACHED
+            message = (
+                f"{case.number}: {metric.label.lower()} was due "
+                f"{sla_clock.due_at:%Y-%m-%d %H:%M %Z} and is missed ({case.subject})."
+            )
+        event = record(
+            case,
+            event_type,
+            None,
+            after={
+                "metric": metric.value,
+                "due_at": sla_clock.due_at.isoformat() if sla_clock.due_at else None,
+                "target_minutes": sla_clock.target_minutes,
+                "policy": sla_clock.policy_name,
+            },
+        )
+        lead = _lead_of(case)
+        notify([case.owner, lead], case=case, event=event, message=message)
+        if sla_clock.policy is not None:
+            rules = EscalationRule.objects.filter(
+                policy=sla_clock.policy, metric=metric, stage=stage
+            ).select_related("team")
+            for rule in rules:
+                if _escalate(case, rule, event):
+                    result.escalations += 1
+    return True
+
+
+def _still_due(sla_clock: SlaClock, stage: EscalationStage, at: dt.datetime) -> bool:
+    """Checked again under the lock: another worker, or the agent's reply, may have got there."""
+    if sla_clock.running_since is None or sla_clock.met_at is not None:
+        return False
+    if stage == EscalationStage.WARNING:
+        return sla_clock.warn_at is not None and sla_clock.warn_at <= at
+    return sla_clock.breached_at is None and sla_clock.due_at is not None and sla_clock.due_at <= at
+
+
+def _lead_of(case: Case) -> User | None:
+    team: Team | None = case.team
+    if team is None and case.owner is not None:
+        team = primary_team(case.owner)
+    return team.lead if team is not None else None
+
+
+def _escalate(case: Case, rule: EscalationRule, cause: CaseEvent) -> bool:
+    """Apply one escalation rule as the system; returns whether it changed the case."""
+    metric = SlaMetric(rule.metric).label.lower()
+    stage = "missed" if rule.stage == EscalationStage.BREACH else "close to its deadline"
+    why = f"{metric.capitalize()} {stage}: {rule.get_action_display().lower()} (policy rule)."
+    before: dict[str, Any] = {
+        "owner": who(case.owner),
+        "team": team_ref(case.team),
+        "priority": case.priority,
+    }
+    after: dict[str, Any]
+    if rule.action == EscalationAction.ASSIGN_TO_LEAD:
+        lead = _lead_of(case)
+        if lead is None or lead.pk == case.owner_id or not lead.is_active:
+            return False
+        case.owner = lead
+        if case.team is None:
+            case.team = primary_team(lead)
+        event_type = EventType.ASSIGNED
+        after = {"owner": who(lead), "team": team_ref(case.team)}
+        fields = ["owner", "team"]
+    elif rule.action == EscalationAction.MOVE_TO_TEAM:
+        if rule.team is None or (case.team_id == rule.team_id and case.owner_id is None):
+            return False
+        case.owner = None
+        case.team = rule.team
+        event_type = EventType.ASSIGNED
+        after = {"owner": None, "team": team_ref(rule.team)}
+        fields = ["owner", "team"]
+    else:
+        raised = _RAISED.get(Priority(case.priority))
+        if raised is None:
+            return False
+        case.priority = raised
+        event_type = EventType.UPDATED
+        before = {"priority": before["priority"]}
+        after = {"priority": raised}
+        fields = ["priority"]
+    sla_track(case)
+    save_case(case, *fields)
+    if event_type == EventType.ASSIGNED:
+        _cancel_pending_handoff(case, None, "Superseded by an escalation.")
+    event = record(case, event_type, None, before=before, after=after, reason=why)
+    notify(
+        [case.owner, _lead_of(case)],
+        case=case,
+        event=event,
+        message=f"{case.number}: {why}",
+    )
+    logger.info("Escalated %s by rule %s after %s", case.number, rule.pk, cause.pk)
+    return True
+
+
+def handoffs_escalate_overdue(*, at: dt.datetime | None = None, limit: int = SCAN_BATCH) -> int:
+    """Pass handoffs nobody accepted within FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES to the lead
+    (invariant 4). An escalation to the lead is not escalated again."""
+    minutes = settings.FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES
+    cutoff = (at or now()) - dt.timedelta(minutes=minutes)
+    overdue = (
+        Handoff.objects.filter(status=HandoffStatus.PENDING, created_at__lt=cutoff)
+        .exclude(kind=HandoffKind.LEAD_ESCALATION)
+        .order_by("created_at", "id")[:limit]
+    )
+    escalated = 0
+    for handoff in list(overdue):
+        try:
+            handoff_escalate_unaccepted(
+                actor=None,
+                handoff=handoff,
+                reason=f"Not accepted within {minutes} minutes.",
+            )
+        except ServiceError as error:
+            # No other lead to go to, or someone answered it meanwhile: nothing to do.
+            logger.info("Handoff %s not escalated: %s", handoff.pk, error)
+            continue
+        escalated += 1
+    return escalated

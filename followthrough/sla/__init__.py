@@ -1,0 +1,1 @@
+"""Business calendars, SLA policies and deadline arithmetic."""
