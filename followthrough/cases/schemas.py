@@ -254,6 +254,16 @@ class CaseOut(Schema):
     team: TeamRef | None
     next_step: str
     next_step_due: dt.datetime | None
+    sla_due: dt.datetime | None = Field(
+        description="The nearest running service-level deadline (null while paused or met)."
+    )
+    sla_metric: str = Field(
+        description="Which deadline sla_due is: first_response, next_response or resolution."
+    )
+    sla_paused_since: dt.datetime | None
+    nearest_due: dt.datetime | None = Field(
+        description="What queues sort by: the sooner of sla_due and next_step_due."
+    )
     interaction_count: int
     agent_count: int
     open_commitment_count: int

@@ -24,6 +24,8 @@ from followthrough.cases.states import (
     Priority,
 )
 from followthrough.core.errors import ServiceError
+from followthrough.sla.explain import duration
+from followthrough.sla.models import SlaMetric
 from followthrough.core.pagination import Page
 
 # The filter links above the timeline, in the order of TIMELINE_FILTERS.
@@ -195,8 +197,19 @@ def timeline_line(event: CaseEvent) -> Line:
             line.title = f"{event.note.get_visibility_display()} note"
     elif kind in (EventType.NEXT_STEP_SET, EventType.NEXT_STEP_CONFIRMED):
         line.facts = _step_facts(after)
-    elif kind in (EventType.ASSIGNED, EventType.CLAIMED):
+    elif kind in (EventType.ASSIGNED, EventType.CLAIMED, EventType.ROUTED):
         line.changes = [("Owner", _holder(before), _holder(after))]
+        if event.actor_id is None and kind != EventType.ROUTED:
+            line.title = f"{line.title} by the deadline scan"
+    elif kind in (EventType.SLA_WARNING, EventType.SLA_BREACHED):
+        metric = _label(SlaMetric, after.get("metric"))
+        missed = kind == EventType.SLA_BREACHED
+        line.title = f"{metric} {'deadline missed' if missed else 'deadline close'}"
+        line.facts = [
+            ("Due", _at(after.get("due_at"))),
+            ("Target", duration(int(after.get("target_minutes") or 0) * 60)),
+            ("Policy", str(after.get("policy") or "")),
+        ]
     elif kind == EventType.STATUS_CHANGED:
         line.changes = [
             (
