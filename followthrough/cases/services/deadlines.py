@@ -73,7 +73,12 @@ def _record_stage(
 ) -> bool:
     with transaction.atomic():
         case = lock_case(case_id)
-        sla_clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+        # Only the clock row is locked (the policy join is an outer one).
+        sla_clock = (
+            SlaClock.objects.select_for_update(of=("self",))
+            .select_related("policy")
+            .get(pk=clock_id)
+        )
         if not _still_due(sla_clock, stage, at):
             return False
         metric = SlaMetric(sla_clock.metric)
