@@ -24,9 +24,9 @@ from followthrough.cases.states import (
     Priority,
 )
 from followthrough.core.errors import ServiceError
+from followthrough.core.pagination import Page
 from followthrough.sla.explain import duration
 from followthrough.sla.models import SlaMetric
-from followthrough.core.pagination import Page
 
 # The filter links above the timeline, in the order of TIMELINE_FILTERS.
 TIMELINE_LABELS = {key: key.capitalize() for key in TIMELINE_FILTERS}
