@@ -36,6 +36,7 @@ from followthrough.cases.schemas import (
     CaseOut,
     CasePageOut,
     CaseUpdateIn,
+    DeadlineOut,
     DecisionIn,
     DecisionOut,
     HandoffIn,
@@ -67,6 +68,7 @@ from followthrough.cases.selectors import (
     queue_team,
     queue_unassigned,
 )
+from followthrough.cases.selectors.deadlines import case_deadlines
 from followthrough.cases.services import (
     case_add_note,
     case_assign,
@@ -266,6 +268,18 @@ def get_timeline(request: HttpRequest, case_id: Id, filters: Query[TimelineQuery
     case = access_case(actor, case_id)
     page = case_timeline(case, only=filters.only, cursor=filters.cursor, limit=filters.limit)
     return Status(200, timeline_page(page, viewer=actor))
+
+
+@router.get(
+    "/cases/{case_id}/deadlines",
+    response={200: list[DeadlineOut], **READ_PROBLEMS},
+    url_name="case_deadlines",
+)
+def get_deadlines(request: HttpRequest, case_id: Id) -> Status:
+    """The case's service-level deadlines, each explained: policy, calendar, target, time
+    used, pauses, and the stretches of business time it was counted over."""
+    case = access_case(signed_in_user(request), case_id)
+    return Status(200, case_deadlines(case))
 
 
 @router.post(

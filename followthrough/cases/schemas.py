@@ -432,6 +432,24 @@ class TimelineEventOut(Schema):
     related_case: CaseRef | None
 
 
+class DeadlineOut(Schema):
+    """One service-level deadline of a case, with its explanation in words."""
+
+    metric: str = Field(description="first_response, next_response or resolution")
+    label: str
+    state: str = Field(description="running, warning, missed, paused, met or met_late")
+    headline: str
+    due_at: dt.datetime | None
+    target: str
+    used: str
+    policy: str
+    calendar: str
+    started_at: dt.datetime
+    round: int
+    pauses: list[str]
+    why: list[str]
+
+
 class TimelinePageOut(Schema):
     items: list[TimelineEventOut]
     next_cursor: str | None

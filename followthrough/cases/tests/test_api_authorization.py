@@ -122,6 +122,7 @@ OPS = [
     Op("list", "GET", "/cases", "200 200 200 200 200 200 200", id_in_path=""),
     Op("get", "GET", "/cases/{case}", "200 200 200 200 200 200 404"),
     Op("timeline", "GET", "/cases/{case}/timeline", "200 200 200 200 200 200 404"),
+    Op("deadlines", "GET", "/cases/{case}/deadlines", "200 200 200 200 200 200 404"),
     Op(
         "log_interaction",
         "POST",

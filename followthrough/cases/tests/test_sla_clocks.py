@@ -283,3 +283,18 @@ def test_team_queue_and_take_next_follow_the_nearest_deadline_then_age(
     Membership.objects.get_or_create(user=member, team=tier1)
     assert case_claim_next(actor=member, team=tier1).pk == urgent.pk
     assert case_claim_next(actor=member, team=tier1).pk == older.pk
+
+
+def test_the_api_explains_each_deadline(office, agent, client):
+    with time_machine.travel(london(2026, 11, 27, 16, 30), tick=False):
+        case = open_case(actor=agent, next_step_due=later(0))
+        client.force_login(agent)
+        response = client.get(f"/api/v1/cases/{case.pk}/deadlines")
+    assert response.status_code == 200
+    first, resolution = response.json()
+    assert (first["metric"], first["state"]) == (M.FIRST_RESPONSE, "running")
+    assert first["due_at"] == "2026-11-30T09:30:00Z"
+    assert first["target"] == "1 h"
+    assert "London office" in first["calendar"]
+    assert any("not counted (closed on Saturdays)" in line for line in first["why"])
+    assert resolution["metric"] == M.RESOLUTION
