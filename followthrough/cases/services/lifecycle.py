@@ -330,13 +330,17 @@ def case_log_interaction(
             fields.append("status")
         staff = actor is not None and not actor.is_customer
         inbound = direction == Direction.INBOUND
+        if inbound and actor is None and case.status == CaseStatus.PENDING_CUSTOMER:
+            # The customer answered: the case is no longer waiting on them.
+            case.status = CaseStatus.OPEN
+            fields.append("status")
+        owner_before = case.owner if inbound and actor is None else None
+        routed = _route_customer_contact(case) if inbound and actor is None else None
         sla_track(
             case,
             response=staff and disposition not in NOT_REACHED,
             customer_contact=inbound,
         )
-        owner_before = case.owner if inbound and actor is None else None
-        routed = _route_customer_contact(case) if inbound and actor is None else None
         save_case(case, *dict.fromkeys([*fields, "owner", "team"]))
         record(
             case,
@@ -444,16 +448,29 @@ def case_add_note(
         case = lock_case(case, expected_version)
         note = Note.objects.create(case=case, author=actor, body=text, visibility=visibility)
         touch_agent(case, actor)
+        status_before = case.status
+        if actor.is_customer and case.status == CaseStatus.PENDING_CUSTOMER:
+            # The customer answered: the case is no longer waiting on them.
+            case.status = CaseStatus.OPEN
+        owner_before = case.owner if actor.is_customer else None
+        routed = _route_customer_contact(case) if actor.is_customer else None
         public = visibility == NoteVisibility.PUBLIC
         sla_track(
             case,
             response=public and not actor.is_customer,
             customer_contact=actor.is_customer,
         )
-        owner_before = case.owner if actor.is_customer else None
-        routed = _route_customer_contact(case) if actor.is_customer else None
-        save_case(case, "agent_count", "owner", "team")
+        save_case(case, "agent_count", "owner", "team", "status")
         record(case, EventType.NOTE_ADDED, actor, after={"visibility": visibility}, note=note)
+        if case.status != status_before:
+            record(
+                case,
+                EventType.STATUS_CHANGED,
+                actor,
+                before={"status": status_before},
+                after={"status": case.status},
+                reason="The customer replied.",
+            )
         if actor.is_customer:
             _after_customer_contact(case, owner_before, routed)
     return note

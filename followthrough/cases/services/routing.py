@@ -23,11 +23,12 @@ def route_customer_contact(case: Case) -> dict[str, Any] | None:
     if team is None:
         # Nobody else to give it to: it stays with the owner (a case is never nobody's).
         return None
+    before = {"owner": who(owner), "team": team_ref(case.team)}
     case.owner = None
     case.team = team
     why = "has left" if not owner.is_active else "is away"
     return {
-        "before": {"owner": who(owner), "team": team_ref(team)},
+        "before": before,
         "after": {"owner": None, "team": team_ref(team)},
         "reason": f"{owner.display_name} {why}: the customer's new contact goes to {team}'s queue.",
     }

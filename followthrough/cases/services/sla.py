@@ -49,7 +49,10 @@ def _bank(sla_clock: SlaClock, at: dt.datetime) -> None:
         spent = clock.business_time_between(calendar, sla_clock.running_since, at)
         sla_clock.used_seconds += int(spent.total_seconds())
     sla_clock.running_since = None
-    sla_clock.due_at = None
+    if sla_clock.breached_at is None:
+        # A missed deadline keeps its time, to say when it was due; the others are re-worked
+        # out when the clock runs again.
+        sla_clock.due_at = None
     sla_clock.warn_at = None
 
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from followthrough.accounts.models import Membership
-from followthrough.cases.models import Case, SlaClock
+from followthrough.cases.models import Case, CaseEvent, SlaClock
 from followthrough.cases.selectors import queue_team
 from followthrough.cases.services import (
     case_add_note,
@@ -22,6 +22,7 @@ from followthrough.cases.states import (
     CaseStatus,
     Direction,
     Disposition,
+    EventType,
     NoteVisibility,
     Priority,
 )
@@ -298,3 +299,26 @@ def test_the_api_explains_each_deadline(office, agent, client):
     assert "London office" in first["calendar"]
     assert any("not counted (closed on Saturdays)" in line for line in first["why"])
     assert resolution["metric"] == M.RESOLUTION
+
+
+def test_a_customer_reply_takes_the_case_off_pending_and_starts_the_clocks_again(
+    office, agent, customer_user, contact, monday
+):
+    case = open_case(actor=agent, contact=contact, next_step_due=later(0))
+    case_add_note(actor=agent, case=case, body="Send the logs?", visibility=NoteVisibility.PUBLIC)
+    case_set_status(actor=agent, case=case, status=CaseStatus.PENDING_CUSTOMER)
+    assert clock_of(case, M.RESOLUTION).paused_at == MONDAY_10
+    monday.shift(dt.timedelta(hours=1))
+    case_add_note(actor=customer_user, case=case, body="Here", visibility=NoteVisibility.PUBLIC)
+    case = fresh(case)
+    assert case.status == CaseStatus.OPEN
+    assert clock_of(case, M.RESOLUTION).running_since == london(2026, 11, 23, 11, 0)
+    following = clock_of(case, M.NEXT_RESPONSE)
+    assert (following.running_since, following.due_at) == (
+        london(2026, 11, 23, 11, 0),
+        london(2026, 11, 23, 13, 0),
+    )
+    [changed] = CaseEvent.objects.filter(
+        case=case, type=EventType.STATUS_CHANGED, actor=customer_user
+    )
+    assert changed.reason == "The customer replied."
