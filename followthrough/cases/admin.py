@@ -16,6 +16,7 @@ from followthrough.cases.models import (
     Handoff,
     Interaction,
     Note,
+    SlaClock,
 )
 
 
@@ -73,6 +74,8 @@ class CaseAdmin(ViewOnlyAdmin):
         "team",
         "organization",
         "next_step_due",
+        "sla_due",
+        "sla_metric",
     ]
     list_filter = ["status", "priority", "channel", "team"]
     search_fields = ["subject", "organization__name", "contact__name"]
@@ -133,3 +136,19 @@ class CaseLinkAdmin(ViewOnlyAdmin):
     list_display = ["from_case", "kind", "to_case", "created_by", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["from_case", "to_case"]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ViewOnlyAdmin):
+    list_display = [
+        "case",
+        "metric",
+        "policy_name",
+        "target_minutes",
+        "due_at",
+        "met_at",
+        "breached_at",
+    ]
+    list_filter = ["metric"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case"]
