@@ -7,10 +7,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint typecheck pytest chromium migrate demo lock clean help
+.PHONY: run worker test lint typecheck pytest chromium migrate demo lock clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
+	@echo "make worker - run the background worker and the deadline scheduler (beside make run)"
 	@echo "make test   - install, then lint, type-check and run the whole test suite"
 	@echo "make lock   - re-resolve requirements/*.in into the locked requirements/*.txt"
 	@echo "make clean  - remove the virtual environment and local data under var/"
@@ -31,6 +32,12 @@ migrate: $(STAMP) var
 run: migrate
 	$(BIN)/followthrough demo-data --if-empty
 	$(BIN)/followthrough runserver $(HOST):$(PORT)
+
+# Background work for a local desk: the scheduler enqueues deadline scans, the worker runs them
+# (and webhook deliveries). Ctrl+C stops both.
+worker: migrate
+	$(BIN)/followthrough scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' INT TERM EXIT; \
+	$(BIN)/followthrough worker --no-reload
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
