@@ -42,6 +42,11 @@ def default_sla_policy(request: pytest.FixtureRequest) -> None:
 
     migration = "followthrough.sla.migrations.0002_default_calendar_and_policy"
     importlib.import_module(migration).create_defaults(apps, None)
+    # Built calendars are cached by (id, last change); rolled-back tests reuse ids, so start
+    # every test from an empty cache.
+    from followthrough.sla.calendars import _built
+
+    _built.cache_clear()
 
 
 @pytest.fixture

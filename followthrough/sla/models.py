@@ -192,7 +192,13 @@ class SlaPolicy(TimestampedModel):
         verbose_name_plural = "SLA policies"
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="sla_policy_one_default"
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="sla_policy_one_default",
+                violation_error_message=(
+                    "There is already a default policy; change that one, or untick "
+                    "'is default' here."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(warn_percent__gte=1, warn_percent__lte=99),

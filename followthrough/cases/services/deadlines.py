@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -76,29 +77,27 @@ def _record_stage(
         # Only the clock row is locked (the policy join is an outer one).
         sla_clock = (
             SlaClock.objects.select_for_update(of=("self",))
-            .select_related("policy")
+            .select_related("policy", "calendar")
             .get(pk=clock_id)
         )
         if not _still_due(sla_clock, stage, at):
             return False
         metric = SlaMetric(sla_clock.metric)
+        due = _in_calendar_zone(sla_clock)
         if stage == EscalationStage.WARNING:
             sla_clock.warned_at = at
             sla_clock.warn_at = None
             sla_clock.save(update_fields=["warned_at", "warn_at"])
             event_type = EventType.SLA_WARNING
-            message = (
-                f"{case.number}: {metric.label.lower()} is due "
-                f"{sla_clock.due_at:%Y-%m-%d %H:%M %Z} ({case.subject})."
-            )
+            message = f"{case.number}: {metric.label.lower()} is due {due} ({case.subject})."
         else:
             sla_clock.breached_at = at
             sla_clock.warn_at = None
             sla_clock.save(update_fields=["breached_at", "warn_at"])
             event_type = EventType.SLA_BREACHED
             message = (
-                f"{case.number}: {metric.label.lower()} was due "
-                f"{sla_clock.due_at:%Y-%m-%d %H:%M %Z} and is missed ({case.subject})."
+                f"{case.number}: {metric.label.lower()} was due {due} and is missed "
+                f"({case.subject})."
             )
         event = record(
             case,
@@ -121,6 +120,15 @@ def _record_stage(
                 if _escalate(case, rule, event):
                     result.escalations += 1
     return True
+
+
+def _in_calendar_zone(sla_clock: SlaClock) -> str:
+    """The deadline as the desk that counts it reads it: "Mon 16 Nov 09:30 (Europe/London)"."""
+    if sla_clock.due_at is None:
+        return "now"
+    zone = sla_clock.calendar.time_zone if sla_clock.calendar is not None else "UTC"
+    local = sla_clock.due_at.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %H:%M} ({zone})"
 
 
 def _still_due(sla_clock: SlaClock, stage: EscalationStage, at: dt.datetime) -> bool:

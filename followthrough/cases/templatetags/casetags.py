@@ -76,14 +76,17 @@ def sla_badge(case: Any) -> SafeString:
             what,
             _span(now - case.sla_due),
         )
-    soon = case.sla_due - now < dt.timedelta(hours=2)
+    left = _span(case.sla_due - now)
+    if case.sla_due - now < dt.timedelta(hours=2):
+        return format_html(
+            '<span class="badge badge-sla-soon" title="Due {}">'
+            '<span aria-hidden="true">⚠</span> {} due in {}</span>',
+            exact,
+            what,
+            left,
+        )
     return format_html(
-        '<span class="badge {}" title="Due {}">{}{} due in {}</span>',
-        "badge-sla-soon" if soon else "badge-sla",
-        exact,
-        format_html('<span aria-hidden="true">⚠</span> ') if soon else "",
-        what,
-        _span(case.sla_due - now),
+        '<span class="badge badge-sla" title="Due {}">{} due in {}</span>', exact, what, left
     )
 
 
