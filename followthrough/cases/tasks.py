@@ -10,17 +10,29 @@ from followthrough.cases.services.deadlines import handoffs_escalate_overdue, sl
 
 logger = logging.getLogger(__name__)
 
+# Batches of SCAN_BATCH warnings and breaches one scan task works through at most.
+MAX_BATCHES = 20
+
 
 @task()
 def deadlines_scan_task() -> None:
     """Record due SLA warnings and breaches, apply escalation rules, and escalate handoffs
     nobody accepted in time. Idempotent: a second run at once finds nothing left to do."""
-    result = sla_scan()
+    warnings = breaches = escalations = 0
+    # A Monday-morning wave can bring more than one batch due at once: work through it here
+    # (bounded) rather than waiting a scheduler interval per batch.
+    for _ in range(MAX_BATCHES):
+        result = sla_scan()
+        warnings += result.warnings
+        breaches += result.breaches
+        escalations += result.escalations
+        if not result.more:
+            break
     handoffs = handoffs_escalate_overdue()
     logger.info(
         "Deadline scan: %d warnings, %d breaches, %d escalations, %d handoffs escalated",
-        result.warnings,
-        result.breaches,
-        result.escalations,
+        warnings,
+        breaches,
+        escalations,
         handoffs,
     )

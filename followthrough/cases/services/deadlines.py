@@ -42,17 +42,21 @@ class ScanResult:
     breaches: int = 0
     escalations: int = 0
     case_ids: list[int] = field(default_factory=list)
+    # A batch came back full: more may be due (the task runs another batch).
+    more: bool = False
 
 
-def sla_scan(*, at: dt.datetime | None = None, limit: int = SCAN_BATCH) -> ScanResult:
+def sla_scan(*, at: dt.datetime | None = None, limit: int | None = None) -> ScanResult:
     """Record every warning and breach due by `at` (at most `limit` of each per run)."""
     at = at or now()
+    limit = limit or SCAN_BATCH
     result = ScanResult()
     warnings = list(
         SlaClock.objects.filter(warn_at__isnull=False, warn_at__lte=at)
         .order_by("warn_at", "id")
         .values_list("pk", "case_id")[:limit]
     )
+    result.more = len(warnings) == limit
     for clock_id, case_id in warnings:
         if _record_stage(clock_id, case_id, EscalationStage.WARNING, at, result):
             result.warnings += 1
@@ -62,6 +66,7 @@ def sla_scan(*, at: dt.datetime | None = None, limit: int = SCAN_BATCH) -> ScanR
         .order_by("due_at", "id")
         .values_list("pk", "case_id")[:limit]
     )
+    result.more = result.more or len(breaches) == limit
     for clock_id, case_id in breaches:
         if _record_stage(clock_id, case_id, EscalationStage.BREACH, at, result):
             result.breaches += 1
@@ -200,7 +205,7 @@ def _escalate(case: Case, rule: EscalationRule, cause: CaseEvent) -> bool:
     return True
 
 
-def handoffs_escalate_overdue(*, at: dt.datetime | None = None, limit: int = SCAN_BATCH) -> int:
+def handoffs_escalate_overdue(*, at: dt.datetime | None = None, limit: int | None = None) -> int:
     """Pass handoffs nobody accepted within FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES to the lead
     (invariant 4). An escalation to the lead is not escalated again."""
     minutes = settings.FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES
@@ -208,7 +213,7 @@ def handoffs_escalate_overdue(*, at: dt.datetime | None = None, limit: int = SCA
     overdue = (
         Handoff.objects.filter(status=HandoffStatus.PENDING, created_at__lt=cutoff)
         .exclude(kind=HandoffKind.LEAD_ESCALATION)
-        .order_by("created_at", "id")[:limit]
+        .order_by("created_at", "id")[: limit or SCAN_BATCH]
     )
     escalated = 0
     for handoff in list(overdue):

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from followthrough.cases.models import Case, CaseEvent, Notification, SlaClock
 from followthrough.cases.services.deadlines import handoffs_escalate_overdue, sla_scan
 from followthrough.cases.states import EventType, HandoffKind, HandoffStatus, Priority
+from followthrough.cases.tasks import deadlines_scan_task
 from followthrough.cases.tests.factories import hand_off, log_call, open_case
 from followthrough.cases.tests.sla_fixtures import london, office
 from followthrough.cases.tests.test_concurrency import run_together
@@ -180,3 +181,15 @@ def test_scheduler_enqueues_one_scan_and_the_worker_runs_it(office, agent):
                 signal.signal(number, handler)
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
     assert len(events(case, EventType.SLA_BREACHED)) == 1
+
+
+def test_a_wave_larger_than_one_batch_is_worked_through_by_one_task(office, agent, monkeypatch):
+    monkeypatch.setattr("followthrough.cases.services.deadlines.SCAN_BATCH", 2)
+    with time_machine.travel(MONDAY_10, tick=False) as clock:
+        cases = [open_case(actor=agent, next_step_due=NEXT_WEEK) for _ in range(5)]
+        clock.shift(dt.timedelta(hours=2))
+        first = sla_scan(limit=2)
+        assert (first.breaches, first.more) == (2, True)
+        deadlines_scan_task.call()
+    for case in cases:
+        assert len(events(case, EventType.SLA_BREACHED)) == 1
