@@ -309,6 +309,8 @@ class Commitment(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     settled_at = models.DateTimeField(null=True, blank=True)
+    # When the deadline scan told its owner it fell due (once per promise).
+    due_noticed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -332,6 +334,12 @@ class Commitment(models.Model):
                 name="commitment_open_due",
             ),
             models.Index(fields=["case", "status"], name="commitment_case_status"),
+            # The deadline scan: open promises that fell due and nobody was told yet.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status=CommitmentStatus.OPEN, due_noticed_at__isnull=True),
+                name="commitment_due_unnoticed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -137,6 +137,7 @@ class EventType(models.TextChoices):
     COMMITMENT_BROKEN = "commitment_broken", "Promise broken"
     COMMITMENT_CANCELLED = "commitment_cancelled", "Promise cancelled"
     COMMITMENT_MOVED = "commitment_moved", "Promise moved by a merge"
+    COMMITMENT_DUE = "commitment_due", "Promise due"
     DECISION_RECORDED = "decision_recorded", "Decision recorded"
     DECISION_OUTCOME = "decision_outcome", "Decision outcome recorded"
     LINKED = "linked", "Linked"
@@ -167,6 +168,7 @@ TIMELINE_FILTERS: dict[str, frozenset[str]] = {
             EventType.COMMITMENT_BROKEN,
             EventType.COMMITMENT_CANCELLED,
             EventType.COMMITMENT_MOVED,
+            EventType.COMMITMENT_DUE,
         }
     ),
     "decisions": frozenset({EventType.DECISION_RECORDED, EventType.DECISION_OUTCOME}),

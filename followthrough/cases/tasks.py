@@ -6,7 +6,11 @@ import logging
 
 from django_tasks import task
 
-from followthrough.cases.services.deadlines import handoffs_escalate_overdue, sla_scan
+from followthrough.cases.services.deadlines import (
+    commitments_notice_due,
+    handoffs_escalate_overdue,
+    sla_scan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +20,9 @@ MAX_BATCHES = 20
 
 @task()
 def deadlines_scan_task() -> None:
-    """Record due SLA warnings and breaches, apply escalation rules, and escalate handoffs
-    nobody accepted in time. Idempotent: a second run at once finds nothing left to do."""
+    """Record due SLA warnings and breaches, apply escalation rules, escalate handoffs nobody
+    accepted in time, and tell owners of promises that fell due. Idempotent: a second run at
+    once finds nothing left to do."""
     warnings = breaches = escalations = 0
     # A Monday-morning wave can bring more than one batch due at once: work through it here
     # (bounded) rather than waiting a scheduler interval per batch.
@@ -29,10 +34,13 @@ def deadlines_scan_task() -> None:
         if not result.more:
             break
     handoffs = handoffs_escalate_overdue()
+    promises = commitments_notice_due()
     logger.info(
-        "Deadline scan: %d warnings, %d breaches, %d escalations, %d handoffs escalated",
+        "Deadline scan: %d warnings, %d breaches, %d escalations, %d handoffs escalated, "
+        "%d promises due",
         warnings,
         breaches,
         escalations,
         handoffs,
+        promises,
     )

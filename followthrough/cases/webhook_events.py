@@ -25,6 +25,7 @@ WEBHOOK_EVENTS: dict[str, WebhookEvent] = {
     EventType.COMMITMENT_KEPT: WebhookEvent.PROMISE_KEPT,
     EventType.COMMITMENT_BROKEN: WebhookEvent.PROMISE_BROKEN,
     EventType.COMMITMENT_CANCELLED: WebhookEvent.PROMISE_CANCELLED,
+    EventType.COMMITMENT_DUE: WebhookEvent.PROMISE_DUE,
     # Sent once per merge, for the case that was merged away (its `after.case` is the target).
     EventType.MERGED_INTO: WebhookEvent.CASE_MERGED,
     EventType.SLA_WARNING: WebhookEvent.CASE_SLA_WARNING,

@@ -25,6 +25,7 @@ class WebhookEvent(models.TextChoices):
     PROMISE_KEPT = "promise.kept", "Promise kept"
     PROMISE_BROKEN = "promise.broken", "Promise broken"
     PROMISE_CANCELLED = "promise.cancelled", "Promise cancelled"
+    PROMISE_DUE = "promise.due", "Promise fell due and is not kept yet"
     CASE_MERGED = "case.merged", "Case merged into another"
     CASE_SLA_WARNING = "case.sla_warning", "A deadline of a case is close"
     CASE_SLA_BREACHED = "case.sla_breached", "A deadline of a case was missed"

@@ -20,13 +20,19 @@ from django.db import transaction
 
 from followthrough.accounts.models import Team, User
 from followthrough.accounts.selectors import primary_team
-from followthrough.cases.models import Case, CaseEvent, Handoff, SlaClock
+from followthrough.cases.models import Case, CaseEvent, Commitment, Handoff, SlaClock
 from followthrough.cases.services._common import lock_case, now, record, save_case, team_ref, who
 from followthrough.cases.services.handoffs import handoff_escalate_unaccepted
 from followthrough.cases.services.lifecycle import _cancel_pending_handoff
 from followthrough.cases.services.notifications import notify
 from followthrough.cases.services.sla import sla_track
-from followthrough.cases.states import EventType, HandoffKind, HandoffStatus, Priority
+from followthrough.cases.states import (
+    CommitmentStatus,
+    EventType,
+    HandoffKind,
+    HandoffStatus,
+    Priority,
+)
 from followthrough.core.errors import ServiceError
 from followthrough.sla.models import EscalationAction, EscalationRule, EscalationStage, SlaMetric
 
@@ -203,6 +209,51 @@ def _escalate(case: Case, rule: EscalationRule, cause: CaseEvent) -> bool:
     )
     logger.info("Escalated %s by rule %s after %s", case.number, rule.pk, cause.pk)
     return True
+
+
+def commitments_notice_due(*, at: dt.datetime | None = None, limit: int | None = None) -> int:
+    """Tell whoever answers for each open promise that has fallen due, once: a case event
+    (and the promise.due webhook) and a notification to the promise's owner and the case
+    owner. The promise stays open: only a person keeps, breaks or cancels it."""
+    at = at or now()
+    due = list(
+        Commitment.objects.filter(
+            status=CommitmentStatus.OPEN, due_noticed_at__isnull=True, due_at__lte=at
+        )
+        .order_by("due_at", "id")
+        .values_list("pk", "case_id")[: limit or SCAN_BATCH]
+    )
+    noticed = 0
+    for commitment_id, case_id in due:
+        with transaction.atomic():
+            case = lock_case(case_id)
+            promise = (
+                Commitment.objects.select_for_update(of=("self",))
+                .select_related("owner")
+                .get(pk=commitment_id)
+            )
+            if promise.status != CommitmentStatus.OPEN or promise.due_noticed_at is not None:
+                continue
+            promise.due_noticed_at = at
+            promise.save(update_fields=["due_noticed_at"])
+            event = record(
+                case,
+                EventType.COMMITMENT_DUE,
+                None,
+                after={"due_at": promise.due_at.isoformat(), "owed_by": promise.owed_by},
+                commitment=promise,
+            )
+            notify(
+                [promise.owner, case.owner],
+                case=case,
+                event=event,
+                message=(
+                    f"{case.number}: promise due - {promise.description}. Keep it, or break or "
+                    "cancel it with a reason."
+                ),
+            )
+            noticed += 1
+    return noticed
 
 
 def handoffs_escalate_overdue(*, at: dt.datetime | None = None, limit: int | None = None) -> int:

@@ -13,10 +13,21 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from followthrough.cases.models import Case, CaseEvent, Notification, SlaClock
-from followthrough.cases.services.deadlines import handoffs_escalate_overdue, sla_scan
-from followthrough.cases.states import EventType, HandoffKind, HandoffStatus, Priority
+from followthrough.cases.services import commitment_keep
+from followthrough.cases.services.deadlines import (
+    commitments_notice_due,
+    handoffs_escalate_overdue,
+    sla_scan,
+)
+from followthrough.cases.states import (
+    CommitmentStatus,
+    EventType,
+    HandoffKind,
+    HandoffStatus,
+    Priority,
+)
 from followthrough.cases.tasks import deadlines_scan_task
-from followthrough.cases.tests.factories import hand_off, log_call, open_case
+from followthrough.cases.tests.factories import hand_off, log_call, open_case, promise
 from followthrough.cases.tests.sla_fixtures import london, office
 from followthrough.cases.tests.test_concurrency import run_together
 from followthrough.sla.models import EscalationAction, EscalationRule, EscalationStage, SlaMetric
@@ -193,3 +204,32 @@ def test_a_wave_larger_than_one_batch_is_worked_through_by_one_task(office, agen
         deadlines_scan_task.call()
     for case in cases:
         assert len(events(case, EventType.SLA_BREACHED)) == 1
+
+
+def test_a_promise_that_falls_due_is_noticed_once_and_stays_open(office, agent, tier1_lead):
+    with time_machine.travel(MONDAY_10, tick=False) as clock:
+        case = open_case(actor=agent, next_step_due=NEXT_WEEK)
+        callback = promise(agent, case, due_at=MONDAY_10 + dt.timedelta(hours=1))
+        clock.shift(dt.timedelta(minutes=59))
+        assert commitments_notice_due() == 0
+        clock.shift(dt.timedelta(minutes=2))
+        assert commitments_notice_due() == 1
+        assert commitments_notice_due() == 0
+    callback.refresh_from_db()
+    assert callback.status == CommitmentStatus.OPEN
+    [due] = events(case, EventType.COMMITMENT_DUE)
+    assert due.actor is None
+    assert due.commitment_id == callback.pk
+    [note] = Notification.objects.filter(event=due)
+    assert note.user == agent
+    assert "promise due - Call back with the fix" in note.message
+
+
+def test_a_promise_kept_in_time_is_not_noticed(office, agent):
+    with time_machine.travel(MONDAY_10, tick=False) as clock:
+        case = open_case(actor=agent, next_step_due=NEXT_WEEK)
+        callback = promise(agent, case, due_at=MONDAY_10 + dt.timedelta(hours=1))
+        commitment_keep(actor=agent, commitment=callback)
+        clock.shift(dt.timedelta(hours=2))
+        assert commitments_notice_due() == 0
+    assert events(case, EventType.COMMITMENT_DUE) == []

@@ -138,6 +138,11 @@ def _commitment_line(line: Line, event: CaseEvent, promise: Commitment | None) -
         line.body = promise.description
     if event.type == EventType.COMMITMENT_KEPT:
         line.reason_label = "Note"
+    if event.type == EventType.COMMITMENT_DUE:
+        line.facts = [
+            ("Due", _at(after.get("due_at"))),
+            ("Owed by", _label(CommitmentParty, after.get("owed_by"))),
+        ]
     if after.get("late"):
         line.facts = [("Timing", "Settled after it was due")]
 
