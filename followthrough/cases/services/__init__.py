@@ -21,9 +21,6 @@ from followthrough.cases.services.handoffs import (
 )
 from followthrough.cases.services.lifecycle import (
     case_add_note,
-    case_assign,
-    case_claim,
-    case_claim_next,
     case_log_interaction,
     case_open,
     case_set_next_step,
@@ -31,6 +28,7 @@ from followthrough.cases.services.lifecycle import (
     case_update,
 )
 from followthrough.cases.services.links import case_link, case_merge
+from followthrough.cases.services.ownership import case_assign, case_claim, case_claim_next
 
 __all__ = [
     "case_add_note",

@@ -23,8 +23,8 @@ from followthrough.accounts.selectors import primary_team
 from followthrough.cases.models import Case, CaseEvent, Commitment, Handoff, SlaClock
 from followthrough.cases.services._common import lock_case, now, record, save_case, team_ref, who
 from followthrough.cases.services.handoffs import handoff_escalate_unaccepted
-from followthrough.cases.services.lifecycle import _cancel_pending_handoff
 from followthrough.cases.services.notifications import notify
+from followthrough.cases.services.ownership import cancel_pending_handoff
 from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import (
     CommitmentStatus,
@@ -199,7 +199,7 @@ def _escalate(case: Case, rule: EscalationRule, cause: CaseEvent) -> bool:
     sla_track(case)
     save_case(case, *fields)
     if event_type == EventType.ASSIGNED:
-        _cancel_pending_handoff(case, None, "Superseded by an escalation.")
+        cancel_pending_handoff(case, None, "Superseded by an escalation.")
     event = record(case, event_type, None, before=before, after=after, reason=why)
     notify(
         [case.owner, _lead_of(case)],

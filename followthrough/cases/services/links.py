@@ -18,7 +18,7 @@ from followthrough.cases.services._common import (
     require_text,
     save_case,
 )
-from followthrough.cases.services.lifecycle import _cancel_pending_handoff
+from followthrough.cases.services.ownership import cancel_pending_handoff
 from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import CaseStatus, CommitmentStatus, EventType, LinkKind
 from followthrough.core.errors import Invalid, ServiceError
@@ -136,7 +136,7 @@ def case_merge(*, actor: User, source: Case, target: Case, reason: str) -> Case:
             "open_commitment_count",
         )
         # After save_case, so the cancellation's event carries the source's new version.
-        _cancel_pending_handoff(source, actor, f"Merged into {target.number}.")
+        cancel_pending_handoff(source, actor, f"Merged into {target.number}.")
         record(
             source,
             EventType.MERGED_INTO,
