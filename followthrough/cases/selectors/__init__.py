@@ -216,15 +216,6 @@ def handoffs_waiting_for(
     return keyset_page(handoffs, field="created_at", cursor=cursor, limit=limit)
 
 
-def handoffs_unaccepted_since(cutoff: dt.datetime, *, limit: int = 500) -> list[Handoff]:
-    """Pending handoffs older than `cutoff`: what the deadline scan escalates to the lead."""
-    return list(
-        Handoff.objects.filter(status=HandoffStatus.PENDING, created_at__lt=cutoff)
-        .select_related("case", "to_team", "to_user")
-        .order_by("created_at", "id")[:limit]
-    )
-
-
 def commitments_due(
     user: User,
     *,

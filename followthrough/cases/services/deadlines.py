@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from followthrough.accounts.models import Team, User
 from followthrough.accounts.selectors import primary_team
@@ -47,36 +48,38 @@ class ScanResult:
     warnings: int = 0
     breaches: int = 0
     escalations: int = 0
-    case_ids: list[int] = field(default_factory=list)
     # A batch came back full: more may be due (the task runs another batch).
     more: bool = False
 
 
+# Per stage: the clocks it is due on (each filter matches its partial index) and their order.
+_DUE = {
+    EscalationStage.WARNING: (Q(warn_at__isnull=False), "warn_at"),
+    EscalationStage.BREACH: (Q(breached_at__isnull=True, due_at__isnull=False), "due_at"),
+}
+
+
 def sla_scan(*, at: dt.datetime | None = None, limit: int | None = None) -> ScanResult:
-    """Record every warning and breach due by `at` (at most `limit` of each per run)."""
+    """Record every warning and breach due by `at` (at most `limit` of each per run).
+
+    Warnings first, so a clock whose warning and deadline both passed keeps them in order."""
     at = at or now()
     limit = limit or SCAN_BATCH
     result = ScanResult()
-    warnings = list(
-        SlaClock.objects.filter(warn_at__isnull=False, warn_at__lte=at)
-        .order_by("warn_at", "id")
-        .values_list("pk", "case_id")[:limit]
-    )
-    result.more = len(warnings) == limit
-    for clock_id, case_id in warnings:
-        if _record_stage(clock_id, case_id, EscalationStage.WARNING, at, result):
-            result.warnings += 1
-            result.case_ids.append(case_id)
-    breaches = list(
-        SlaClock.objects.filter(breached_at__isnull=True, due_at__isnull=False, due_at__lte=at)
-        .order_by("due_at", "id")
-        .values_list("pk", "case_id")[:limit]
-    )
-    result.more = result.more or len(breaches) == limit
-    for clock_id, case_id in breaches:
-        if _record_stage(clock_id, case_id, EscalationStage.BREACH, at, result):
-            result.breaches += 1
-            result.case_ids.append(case_id)
+    for stage, (pending, field_name) in _DUE.items():
+        due = list(
+            SlaClock.objects.filter(pending, **{f"{field_name}__lte": at})
+            .order_by(field_name, "id")
+            .values_list("pk", "case_id")[:limit]
+        )
+        result.more = result.more or len(due) == limit
+        for clock_id, case_id in due:
+            if not _record_stage(clock_id, case_id, stage, at, result):
+                continue
+            if stage == EscalationStage.WARNING:
+                result.warnings += 1
+            else:
+                result.breaches += 1
     return result
 
 
