@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 
 from followthrough.accounts.access import require_capability
 from followthrough.accounts.capabilities import Capability
@@ -327,18 +328,15 @@ def case_log_interaction(
             fields.append("status")
         staff = actor is not None and not actor.is_customer
         inbound = direction == Direction.INBOUND
-        if inbound and actor is None and case.status == CaseStatus.PENDING_CUSTOMER:
-            # The customer answered: the case is no longer waiting on them.
-            case.status = CaseStatus.OPEN
-            fields.append("status")
-        owner_before = case.owner if inbound and actor is None else None
-        routed = _route_customer_contact(case) if inbound and actor is None else None
+        from_customer = inbound and actor is None
+        owner_before = case.owner if from_customer else None
+        routed = _take_customer_contact(case) if from_customer else None
         sla_track(
             case,
             response=staff and disposition not in NOT_REACHED,
             customer_contact=inbound,
         )
-        save_case(case, *dict.fromkeys([*fields, "owner", "team"]))
+        save_case(case, *dict.fromkeys([*fields, "status", "owner", "team"]))
         record(
             case,
             EventType.INTERACTION_LOGGED,
@@ -348,18 +346,40 @@ def case_log_interaction(
         )
         if follow_up is not None:
             record(case, follow_up[0], actor, before=follow_up[1], after=follow_up[2])
-        if inbound and actor is None:
+        if from_customer:
             _after_customer_contact(case, owner_before, routed)
-        if case.status != status_before:
-            record(
-                case,
-                EventType.STATUS_CHANGED,
-                actor,
-                before={"status": status_before},
-                after={"status": case.status},
-                interaction=interaction,
-            )
+        _record_status_change(case, actor, status_before, interaction=interaction)
     return interaction
+
+
+def _take_customer_contact(case: Case) -> dict[str, Any] | None:
+    """A customer got in touch on this case: it no longer waits on them, and it goes to
+    whoever is there to answer (sticky ownership). Returns the routing, if any."""
+    if case.status == CaseStatus.PENDING_CUSTOMER:
+        case.status = CaseStatus.OPEN
+    return _route_customer_contact(case)
+
+
+def _record_status_change(
+    case: Case, actor: User | None, status_before: str, **related: Model | None
+) -> None:
+    """The STATUS_CHANGED event, when the status moved; a customer's answer says so."""
+    if case.status == status_before:
+        return
+    answered = (
+        status_before == CaseStatus.PENDING_CUSTOMER
+        and case.status == CaseStatus.OPEN
+        and (actor is None or actor.is_customer)
+    )
+    record(
+        case,
+        EventType.STATUS_CHANGED,
+        actor,
+        before={"status": status_before},
+        after={"status": case.status},
+        reason="The customer replied." if answered else "",
+        **related,
+    )
 
 
 def _after_customer_contact(
@@ -446,11 +466,8 @@ def case_add_note(
         note = Note.objects.create(case=case, author=actor, body=text, visibility=visibility)
         touch_agent(case, actor)
         status_before = case.status
-        if actor.is_customer and case.status == CaseStatus.PENDING_CUSTOMER:
-            # The customer answered: the case is no longer waiting on them.
-            case.status = CaseStatus.OPEN
         owner_before = case.owner if actor.is_customer else None
-        routed = _route_customer_contact(case) if actor.is_customer else None
+        routed = _take_customer_contact(case) if actor.is_customer else None
         public = visibility == NoteVisibility.PUBLIC
         sla_track(
             case,
@@ -459,15 +476,7 @@ def case_add_note(
         )
         save_case(case, "agent_count", "owner", "team", "status")
         record(case, EventType.NOTE_ADDED, actor, after={"visibility": visibility}, note=note)
-        if case.status != status_before:
-            record(
-                case,
-                EventType.STATUS_CHANGED,
-                actor,
-                before={"status": status_before},
-                after={"status": case.status},
-                reason="The customer replied.",
-            )
+        _record_status_change(case, actor, status_before)
         if actor.is_customer:
             _after_customer_contact(case, owner_before, routed)
     return note

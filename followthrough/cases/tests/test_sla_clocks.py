@@ -322,3 +322,20 @@ def test_a_customer_reply_takes_the_case_off_pending_and_starts_the_clocks_again
         case=case, type=EventType.STATUS_CHANGED, actor=customer_user
     )
     assert changed.reason == "The customer replied."
+
+
+def test_an_inbound_message_from_intake_takes_the_case_off_pending(office, agent, contact, monday):
+    case = open_case(actor=agent, contact=contact, next_step_due=later(0))
+    case_add_note(actor=agent, case=case, body="Send the logs?", visibility=NoteVisibility.PUBLIC)
+    case_set_status(actor=agent, case=case, status=CaseStatus.PENDING_CUSTOMER)
+    monday.shift(dt.timedelta(hours=1))
+    log_call(None, case, channel="email", note="Logs attached")
+    case = fresh(case)
+    assert case.status == CaseStatus.OPEN
+    assert clock_of(case, M.NEXT_RESPONSE).due_at == london(2026, 11, 23, 13, 0)
+    [changed] = CaseEvent.objects.filter(case=case, type=EventType.STATUS_CHANGED, actor=None)
+    assert (changed.before, changed.after) == (
+        {"status": CaseStatus.PENDING_CUSTOMER},
+        {"status": CaseStatus.OPEN},
+    )
+    assert changed.reason == "The customer replied."
