@@ -468,12 +468,9 @@ def case_add_note(
         status_before = case.status
         owner_before = case.owner if actor.is_customer else None
         routed = _take_customer_contact(case) if actor.is_customer else None
-        public = visibility == NoteVisibility.PUBLIC
-        sla_track(
-            case,
-            response=public and not actor.is_customer,
-            customer_contact=actor.is_customer,
-        )
+        if visibility == NoteVisibility.PUBLIC:
+            # An internal note changes no deadline: the clocks are not read for it.
+            sla_track(case, response=not actor.is_customer, customer_contact=actor.is_customer)
         save_case(case, "agent_count", "owner", "team", "status")
         record(case, EventType.NOTE_ADDED, actor, after={"visibility": visibility}, note=note)
         _record_status_change(case, actor, status_before)
