@@ -36,13 +36,12 @@ def _matches(policy: SlaPolicy, facts: CaseFacts) -> bool:
 
 def active_policies() -> list[SlaPolicy]:
     """Active policies in the order they are tried, the default last, with targets (2 queries)."""
-    policies = list(
+    return list(
         SlaPolicy.objects.filter(active=True)
         .select_related("calendar", "match_team", "match_organization")
         .prefetch_related("targets")
         .order_by("is_default", "position", "name")
     )
-    return policies
 
 
 def policy_for(facts: CaseFacts, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
