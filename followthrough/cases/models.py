@@ -27,6 +27,7 @@ from followthrough.cases.states import (
     HandoffStatus,
     LinkKind,
     NoteVisibility,
+    NotificationKind,
     Priority,
 )
 from followthrough.customers.models import Asset, Contact, Organization
@@ -540,6 +541,9 @@ class Notification(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     event = models.ForeignKey(
         CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(
+        max_length=20, choices=NotificationKind.choices, default=NotificationKind.DEADLINE
     )
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

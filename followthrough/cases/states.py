@@ -184,3 +184,14 @@ PAUSABLE_STATUSES: frozenset[str] = frozenset(
 NOT_REACHED: frozenset[str] = frozenset(
     {Disposition.NO_ANSWER, Disposition.LEFT_VOICEMAIL, Disposition.CALL_DROPPED}
 )
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; people choose by kind which ones also reach them by mail."""
+
+    ASSIGNED = "assigned", "A case was assigned to you"
+    HANDOFF = "handoff", "A handoff waits for you"
+    PROMISE_DUE = "promise_due", "A promise fell due"
+    DEADLINE = "deadline", "A deadline is close or missed"
+    CUSTOMER_WROTE = "customer_wrote", "A customer got in touch"
+    ESCALATION = "escalation", "A case was escalated"

@@ -32,6 +32,7 @@ from followthrough.cases.states import (
     EventType,
     HandoffKind,
     HandoffStatus,
+    NotificationKind,
     Priority,
 )
 from followthrough.core.errors import ServiceError
@@ -125,7 +126,13 @@ def _record_stage(
             },
         )
         lead = _lead_of(case)
-        notify([case.owner, lead], case=case, event=event, message=message)
+        notify(
+            [case.owner, lead],
+            case=case,
+            kind=NotificationKind.DEADLINE,
+            event=event,
+            message=message,
+        )
         if sla_clock.policy is not None:
             rules = EscalationRule.objects.filter(
                 policy=sla_clock.policy, metric=metric, stage=stage
@@ -207,6 +214,7 @@ def _escalate(case: Case, rule: EscalationRule, cause: CaseEvent) -> bool:
     notify(
         [case.owner, _lead_of(case)],
         case=case,
+        kind=NotificationKind.ESCALATION,
         event=event,
         message=f"{case.number}: {why}",
     )
@@ -249,6 +257,7 @@ def commitments_notice_due(*, at: dt.datetime | None = None, limit: int | None =
             notify(
                 [promise.owner, case.owner],
                 case=case,
+                kind=NotificationKind.PROMISE_DUE,
                 event=event,
                 message=(
                     f"{case.number}: promise due - {promise.description}. Keep it, or break or "

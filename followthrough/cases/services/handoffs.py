@@ -32,8 +32,15 @@ from followthrough.cases.services._common import (
     when,
     who,
 )
+from followthrough.cases.services.notifications import notify
 from followthrough.cases.services.sla import sla_track
-from followthrough.cases.states import CaseStatus, EventType, HandoffKind, HandoffStatus
+from followthrough.cases.states import (
+    CaseStatus,
+    EventType,
+    HandoffKind,
+    HandoffStatus,
+    NotificationKind,
+)
 from followthrough.core.errors import Invalid, ServiceError
 
 _SUPPORT_TIERS = {TierLevel.TIER_1, TierLevel.TIER_2, TierLevel.TIER_3}
@@ -110,12 +117,22 @@ def case_hand_off(
         )
         touch_agent(case, actor)
         save_case(case, "agent_count")
-        record(
+        event = record(
             case,
             EventType.HANDOFF_REQUESTED,
             actor,
             after={"kind": kind, "to_user": who(to_user), "to_team": team_ref(to_team)},
             handoff=handoff,
+        )
+        # A handoff to a team waits for its lead (or anyone of it) to accept.
+        receiver = to_user if to_user is not None else (to_team.lead if to_team else None)
+        notify(
+            [receiver],
+            case=case,
+            kind=NotificationKind.HANDOFF,
+            event=event,
+            skip=actor,
+            message=f"{case.number} waits for you to accept: {handoff.summary[:300]}",
         )
     return handoff
 
@@ -284,7 +301,7 @@ def handoff_escalate_unaccepted(*, actor: User | None, handoff: Handoff, reason:
             escalated_from=handoff,
         )
         save_case(case)
-        record(
+        event = record(
             case,
             EventType.HANDOFF_ESCALATED,
             actor,
@@ -292,5 +309,12 @@ def handoff_escalate_unaccepted(*, actor: User | None, handoff: Handoff, reason:
             after={"to_user": who(lead)},
             reason=reason,
             handoff=escalation,
+        )
+        notify(
+            [lead],
+            case=case,
+            kind=NotificationKind.HANDOFF,
+            event=event,
+            message=f"{case.number}: a handoff nobody accepted was escalated to you.",
         )
     return escalation

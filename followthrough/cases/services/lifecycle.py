@@ -34,6 +34,7 @@ from followthrough.cases.services._common import (
 from followthrough.cases.services.notifications import notify
 from followthrough.cases.services.routing import route_customer_contact as _route_customer_contact
 from followthrough.cases.services.sla import sla_track
+from followthrough.cases.signals import public_note_added
 from followthrough.cases.states import (
     ALLOWED_TRANSITIONS,
     NOT_REACHED,
@@ -44,6 +45,7 @@ from followthrough.cases.states import (
     EventType,
     HandoffStatus,
     NoteVisibility,
+    NotificationKind,
     Priority,
 )
 from followthrough.core.errors import Invalid, ServiceError
@@ -389,11 +391,18 @@ def _after_customer_contact(
     if routed is not None:
         event = record(case, EventType.ROUTED, None, **routed)
         lead = case.team.lead if case.team is not None else None
-        notify([lead], case=case, event=event, message=f"{case.number}: {routed['reason']}")
+        notify(
+            [lead],
+            case=case,
+            kind=NotificationKind.CUSTOMER_WROTE,
+            event=event,
+            message=f"{case.number}: {routed['reason']}",
+        )
     elif owner_before is not None:
         notify(
             [owner_before],
             case=case,
+            kind=NotificationKind.CUSTOMER_WROTE,
             message=f"{case.number}: the customer got in touch again ({case.subject}).",
         )
 
@@ -474,6 +483,8 @@ def case_add_note(
         save_case(case, "agent_count", "owner", "team", "status")
         record(case, EventType.NOTE_ADDED, actor, after={"visibility": visibility}, note=note)
         _record_status_change(case, actor, status_before)
+        if visibility == NoteVisibility.PUBLIC and not actor.is_customer:
+            public_note_added.send(sender=Note, note=note, actor=actor)
         if actor.is_customer:
             _after_customer_contact(case, owner_before, routed)
     return note

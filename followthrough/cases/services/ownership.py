@@ -21,8 +21,15 @@ from followthrough.cases.services._common import (
     team_ref,
     who,
 )
+from followthrough.cases.services.notifications import notify
 from followthrough.cases.services.sla import sla_track
-from followthrough.cases.states import OPEN_STATUSES, CaseStatus, EventType, HandoffStatus
+from followthrough.cases.states import (
+    OPEN_STATUSES,
+    CaseStatus,
+    EventType,
+    HandoffStatus,
+    NotificationKind,
+)
 from followthrough.core.errors import ServiceError
 
 
@@ -78,13 +85,21 @@ def case_assign(
         save_case(case, *fields)
         # After save_case, so its event carries the new version like the assignment's.
         cancel_pending_handoff(case, actor, "Superseded by an assignment.")
-        record(
+        event = record(
             case,
             EventType.ASSIGNED,
             actor,
             before=before,
             after={"owner": who(owner), "team": team_ref(team)},
             reason=reason,
+        )
+        notify(
+            [owner],
+            case=case,
+            kind=NotificationKind.ASSIGNED,
+            event=event,
+            skip=actor,
+            message=f"{case.number} was assigned to you by {actor.display_name}: {case.subject}",
         )
     return case
 
