@@ -7,11 +7,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run worker test lint typecheck pytest chromium migrate demo lock clean help
+.PHONY: run worker bench-mail test lint typecheck pytest chromium dovecot migrate demo lock clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
-	@echo "make worker - run the background worker and the deadline scheduler (beside make run)"
+	@echo "make worker - run the background worker and the scheduler: deadlines, mail (beside make run)"
+	@echo "make bench-mail - measure mail intake; writes bench/results/mail-ingest.md"
 	@echo "make test   - install, then lint, type-check and run the whole test suite"
 	@echo "make lock   - re-resolve requirements/*.in into the locked requirements/*.txt"
 	@echo "make clean  - remove the virtual environment and local data under var/"
@@ -33,11 +34,15 @@ run: migrate
 	$(BIN)/followthrough demo-data --if-empty
 	$(BIN)/followthrough runserver $(HOST):$(PORT)
 
-# Background work for a local desk: the scheduler enqueues deadline scans, the worker runs them
-# (and webhook deliveries). Ctrl+C stops both.
+# Background work for a local desk: the scheduler enqueues deadline scans and mail polls, the
+# worker runs them (and mail sending, webhook deliveries). Ctrl+C stops both.
 worker: migrate
 	$(BIN)/followthrough scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' INT TERM EXIT; \
 	$(BIN)/followthrough worker --no-reload
+
+# Mail intake: messages stored and processed per second, peak memory for a 50 MB message.
+bench-mail: $(STAMP) var
+	$(BIN)/python -m bench.mail_ingest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,7 +54,11 @@ typecheck: $(STAMP)
 chromium:
 	scripts/ensure-chromium
 
-pytest: $(STAMP) var chromium
+# Mail tests talk to a real IMAP server: Debian's dovecot, started by the tests themselves.
+dovecot:
+	scripts/ensure-dovecot
+
+pytest: $(STAMP) var chromium dovecot
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -83,6 +83,43 @@ FOLLOWTHROUGH_HANDOFF_ACCEPT_MINUTES = int(
 FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("FOLLOWTHROUGH_ERROR_REPORT_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
 )
+# Email: where outbound mail goes (an SMTP relay) and who it is from when no mailbox applies.
+# Without FOLLOWTHROUGH_SMTP_HOST a development desk prints its mail on the worker's console.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("FOLLOWTHROUGH_SMTP_HOST") or PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("FOLLOWTHROUGH_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("FOLLOWTHROUGH_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("FOLLOWTHROUGH_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("FOLLOWTHROUGH_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("FOLLOWTHROUGH_SMTP_STARTTLS", default=False)
+EMAIL_USE_SSL = _env_bool("FOLLOWTHROUGH_SMTP_SSL", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("FOLLOWTHROUGH_SMTP_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "FOLLOWTHROUGH_MAIL_FROM", "Followthrough <followthrough@localhost>"
+)
+# The address links in notification mail point at.
+FOLLOWTHROUGH_BASE_URL = os.environ.get("FOLLOWTHROUGH_BASE_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+# The domain our Message-IDs end in (replies thread back by them).
+FOLLOWTHROUGH_MAIL_DOMAIN = os.environ.get("FOLLOWTHROUGH_MAIL_DOMAIN", "followthrough.localhost")
+# A message larger than this (bytes) is stored and quarantined, not processed.
+FOLLOWTHROUGH_MAIL_MAX_BYTES = int(
+    os.environ.get("FOLLOWTHROUGH_MAIL_MAX_BYTES", str(64 * 1024 * 1024))
+)
+# The largest single attachment a processed message may carry (bytes).
+FOLLOWTHROUGH_MAIL_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("FOLLOWTHROUGH_MAIL_MAX_ATTACHMENT_BYTES", str(50 * 1024 * 1024))
+)
+# Automatic mail (acknowledgements) one address may get in an hour: a loop stops here.
+FOLLOWTHROUGH_MAIL_AUTO_REPLY_LIMIT = int(
+    os.environ.get("FOLLOWTHROUGH_MAIL_AUTO_REPLY_LIMIT", "5")
+)
+# Seconds between mailbox polls (and sweeps of mail a stopped worker left) by the scheduler.
+FOLLOWTHROUGH_MAIL_POLL_SECONDS = int(os.environ.get("FOLLOWTHROUGH_MAIL_POLL_SECONDS", "60"))
 # Hosts a webhook may target although they are private or loopback (comma-separated).
 FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS = _env_list("FOLLOWTHROUGH_WEBHOOK_ALLOWED_HOSTS", [])
 

@@ -1,4 +1,4 @@
-"""Top-level URL map: the admin, the REST API, sign-in, and the agent workspace."""
+"""Top-level URL map: the admin, the REST API, sign-in, the agent workspace and its mail."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("followthrough.accounts.urls")),
     path("", include("followthrough.cases.urls")),
+    path("", include("followthrough.intake.urls")),
 ]

@@ -15,6 +15,9 @@ from followthrough.accounts.tests.factories import UserFactory
 from followthrough.intake.models import ProductRoute
 from followthrough.intake.tests.factories import PRODUCT, Reporter
 
+# Real mail servers on loopback, shared by the mail tests: one dovecot per session.
+from followthrough.intake.tests.mailservers import dovecot, imap_account, smtp_sink  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def media(settings: Settings, tmp_path: Path) -> Path:

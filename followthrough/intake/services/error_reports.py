@@ -23,13 +23,14 @@ from followthrough.accounts.access import require_capability
 from followthrough.accounts.capabilities import Capability
 from followthrough.accounts.models import ApiToken, TokenKind, User
 from followthrough.cases.models import Case, Interaction, format_case_number
-from followthrough.cases.services import case_log_interaction, case_open
-from followthrough.cases.states import Channel, Direction, Disposition
+from followthrough.cases.services import case_open
+from followthrough.cases.states import Channel
 from followthrough.core.errors import Forbidden, Invalid, ServiceError
 from followthrough.intake.attachments import Refused, clean_file_name, sniff_content_type
 from followthrough.intake.errors import IntakeError
 from followthrough.intake.models import ErrorReport, ErrorReportAttachment, ProductRoute
 from followthrough.intake.selectors import open_case_for_repeat
+from followthrough.intake.services._contact import log_inbound_contact
 
 MAX_ATTACHMENTS = 5
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -356,27 +357,14 @@ def _log(
     *,
     appended: bool,
 ) -> Interaction:
-    """The report as a contact on the case. It confirms the current next step; when that is
-    overdue (which cannot be confirmed), it keeps the step and gives it a new time, and the
-    event shows the old one."""
-    note = _note(report, attachments, appended=appended)
-    common: dict[str, Any] = {
-        "actor": None,
-        "case": case,
-        "channel": Channel.ERROR_REPORT,
-        "direction": Direction.INBOUND,
-        "disposition": Disposition.NEXT_STEP_SET,
-        "note": note,
-        "started_at": report.received_at,
-    }
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    now = timezone.now()
-    if locked.is_open and locked.next_step_due is not None and locked.next_step_due > now:
-        return case_log_interaction(**common, confirm_next_step=True)
-    return case_log_interaction(
-        **common,
-        next_step=locked.next_step or TRIAGE_STEP,
-        next_step_due=now + first_response,
+    """The report as a contact on the case."""
+    return log_inbound_contact(
+        case=case,
+        channel=Channel.ERROR_REPORT,
+        note=_note(report, attachments, appended=appended),
+        started_at=report.received_at,
+        first_response=first_response,
+        default_step=TRIAGE_STEP,
     )
 
 

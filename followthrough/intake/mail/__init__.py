@@ -1,0 +1,1 @@
+"""The email channel's pure parts: parsing, loops, tokens; no ORM."""
