@@ -1,7 +1,8 @@
 """`followthrough demo-data`: load the demo desk into an empty database and print its logins.
 
 Everything is created through the services, in one transaction, so the demo obeys the same
-rules as a real desk.
+rules as a real desk. It lives in intake, the top of the app stack, because it loads the
+cases demo and then the demo mailbox and its mail.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from followthrough.cases.demo import DemoLoader, desk_is_empty, login_table
+from followthrough.cases.demo.data import TIER_1
 from followthrough.core.errors import ServiceError
+from followthrough.intake.demo import load_demo_mail
+from followthrough.intake.models import InboundState
 
 
 class Command(BaseCommand):
@@ -40,10 +44,18 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 demo.load()
+                mail = load_demo_mail(demo.teams, TIER_1)
         except ServiceError as exc:
             raise CommandError(f"The demo could not be loaded; nothing was saved. {exc}") from exc
         self.stdout.write(login_table())
         self.stdout.write(
             f"Created {len(demo.organizations)} organisations, {demo.contact_count} contacts "
-            f"and {len(demo.cases)} cases."
+            f"and {len(demo.cases) + sum(m.opened_case for m in mail)} cases."
+        )
+        states = [message.state for message in mail]
+        self.stdout.write(
+            f"The {mail[0].mailbox.address} mailbox took {len(mail)} messages: "
+            f"{states.count(InboundState.PROCESSED)} on a case, "
+            f"{states.count(InboundState.IGNORED)} ignored, "
+            f"{states.count(InboundState.QUARANTINED)} quarantined (see /mail/)."
         )
