@@ -269,7 +269,9 @@ def outbound_message_send(message_pk: int) -> OutboundMessage:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            OutboundMessage.objects.select_for_update().select_related("mailbox").get(pk=message_pk)
+            OutboundMessage.objects.select_for_update(of=("self",))
+            .select_related("mailbox")
+            .get(pk=message_pk)
         )
         if message.state != OutboundState.QUEUED:
             return message
