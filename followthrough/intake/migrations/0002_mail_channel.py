@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import followthrough.intake.models.mail
 from django.conf import settings
 from django.db import migrations, models
+
+import followthrough.intake.models.mail
 
 
 class Migration(migrations.Migration):
