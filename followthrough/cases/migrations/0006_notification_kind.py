@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_promise_due_notice'),
+        ("cases", "0005_promise_due_notice"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('assigned', 'A case was assigned to you'), ('handoff', 'A handoff waits for you'), ('promise_due', 'A promise fell due'), ('deadline', 'A deadline is close or missed'), ('customer_wrote', 'A customer got in touch'), ('escalation', 'A case was escalated')], default='deadline', max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("assigned", "A case was assigned to you"),
+                    ("handoff", "A handoff waits for you"),
+                    ("promise_due", "A promise fell due"),
+                    ("deadline", "A deadline is close or missed"),
+                    ("customer_wrote", "A customer got in touch"),
+                    ("escalation", "A case was escalated"),
+                ],
+                default="deadline",
+                max_length=20,
+            ),
         ),
     ]
