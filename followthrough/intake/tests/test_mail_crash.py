@@ -53,6 +53,7 @@ from followthrough.intake.models import (
     InboundMessage,
     InboundState,
     Mailbox,
+    OutboundMessage,
 )
 from followthrough.intake.services.mail_threading import token_key
 from followthrough.intake.services.mailboxes import WAITING_GRACE
@@ -72,7 +73,7 @@ SUPPORT = "help@desk.test"
 MAX_BYTES = 256 * 1024
 MAX_ATTACHMENT_BYTES = 128 * 1024
 KILL_AFTER = (0.05, 1.5)  # seconds after all workers started
-MAX_CYCLES = 200
+MAX_CYCLES = 400  # a busy machine needs more kills (fewer messages done per worker life)
 START_TIMEOUT = 30.0
 # Backdating a waiting message by this much makes it due for the sweep, as time passing would.
 PAST_GRACE = 2 * WAITING_GRACE
@@ -582,7 +583,8 @@ def mailbox(imap_account: ImapServer) -> Mailbox:
         imap_folder="INBOX",
         after_fetch="move",
         move_to_folder="Processed",
-        # Intake only: no acknowledgements, so no outbound mail is queued or sent.
+        # Intake only: acknowledgements would add a send task per new case and push the
+        # PostgreSQL run past its time budget; the outbound path has tests of its own.
         send_acknowledgement=False,
     )
 
@@ -660,8 +662,8 @@ def test_sigkilled_workers_lose_and_duplicate_no_mail(
     assert stored == delivered
     assert sorted(copies) == [item.seq for item in planned]
 
-    # Each message ended once, as its kind must: its first copy on a case (or quarantined or
-    # ignored), any other copy ignored as a duplicate of it. Nothing is left waiting.
+    # Each message ended once, as its kind must: one copy on a case (or quarantined or ignored),
+    # any other copy ignored as a duplicate of that one. Nothing is left waiting.
     states = Counter(row.state for rows in copies.values() for row in rows)
     assert states[InboundState.RECEIVED] == 0
     first: dict[int, InboundMessage] = {}
@@ -718,6 +720,7 @@ def test_sigkilled_workers_lose_and_duplicate_no_mail(
     assert Interaction.objects.count() - interactions_before == len(processed)
     opened = sum(row.opened_case for row in processed)
     assert Case.objects.count() - PREMADE_CASES == opened
+    assert not OutboundMessage.objects.exists()
     # Attachments only on processed messages, and no row points at a missing file.
     media = Path(settings.MEDIA_ROOT)
     attachments = list(InboundAttachment.objects.select_related("message"))
