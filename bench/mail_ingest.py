@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from followthrough.intake.tests.mail_samples import PNG, WORDS
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "mail-ingest.md"
 MAILBOX = "bench@desk.test"
@@ -45,49 +47,6 @@ BIG = 50 * 1024 * 1024  # the large message, in bytes
 MEMORY_FACTOR = 3  # peak additional memory allowed, in multiples of the message size
 MB = 1024 * 1024
 TRACE_FRAMES = 12  # enough to reach our own code from inside the email package
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-WORDS = [
-    "the",
-    "printer",
-    "router",
-    "vpn",
-    "tunnel",
-    "drops",
-    "after",
-    "resume",
-    "error",
-    "code",
-    "install",
-    "update",
-    "license",
-    "server",
-    "client",
-    "timeout",
-    "certificate",
-    "expired",
-    "please",
-    "help",
-    "since",
-    "monday",
-    "again",
-    "restart",
-    "logs",
-    "attached",
-    "firmware",
-    "version",
-    "customer",
-    "site",
-    "office",
-    "remote",
-    "users",
-    "cannot",
-    "connect",
-    "slow",
-]
 
 
 # --- Messages -------------------------------------------------------------------------------

@@ -44,17 +44,20 @@ def open_case_for_repeat(
     )
     if exclude_report is not None:
         reports = reports.exclude(pk=exclude_report)
-    case_id = reports.order_by("-id").values_list("case_id", flat=True).first()
+    report = reports.order_by("-id").select_related("case").first()
+    if report is None or report.case is None:
+        return None
+    case = surviving_case(report.case)
+    return case if case.is_open else None
+
+
+def surviving_case(case: Case) -> Case:
+    """The case a merged case lives on in (itself when it was not merged)."""
     for _ in range(MAX_MERGE_HOPS):
-        if case_id is None:
-            return None
-        case = Case.objects.filter(pk=case_id).first()
-        if case is None:
-            return None
-        if case.is_open:
-            return case
-        case_id = case.merged_into_id
-    return None
+        if case.merged_into_id is None:
+            break
+        case = Case.objects.get(pk=case.merged_into_id)
+    return case
 
 
 def quarantined_error_reports(

@@ -85,11 +85,10 @@ def address_case_id(address: str, mailbox_address: str, key: bytes) -> int | Non
     return case_id if token_valid(case_id, match.group(2), key) else None
 
 
-def is_tagged_address(address: str, mailbox_address: str) -> bool:
-    """True for the mailbox's own address and any +tag of it, valid or not."""
+def base_address(address: str) -> str:
+    """The address without its +tag, lower-cased (support+ft-1-x@d.example: support@d.example)."""
     local, _, domain = address.lower().partition("@")
-    box_local, _, box_domain = mailbox_address.lower().partition("@")
-    return domain == box_domain and (local == box_local or local.startswith(box_local + "+"))
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def new_message_id(kind: str, domain: str) -> str:

@@ -30,13 +30,12 @@ from followthrough.customers.models import Contact
 from followthrough.intake.errors import IntakeError
 from followthrough.intake.mail.loops import automatic, suppresses_replies
 from followthrough.intake.mail.parsing import (
-    MailAddress,
     MailParseError,
     ParsedMail,
     ParseProblem,
     parse_message,
 )
-from followthrough.intake.mail.tokens import is_tagged_address
+from followthrough.intake.mail.tokens import base_address
 from followthrough.intake.models import (
     InboundAttachment,
     InboundMessage,
@@ -44,11 +43,11 @@ from followthrough.intake.models import (
     Mailbox,
     OutboundMessage,
 )
+from followthrough.intake.selectors import surviving_case
 from followthrough.intake.services._contact import log_inbound_contact
 from followthrough.intake.services.mail_outbound import acknowledgement_queue
 from followthrough.intake.services.mail_threading import (
     add_participants,
-    surviving_case,
     thread_case,
 )
 
@@ -323,7 +322,7 @@ def _deliver(
         interaction = _log_contact(case, message, parsed, note)
         opened = False
     if parsed is not None and parsed.sender is not None:
-        _record_participants(case, parsed, mailbox)
+        _record_participants(case, parsed)
         if opened and override is None:
             _acknowledge(case, message, parsed)
     return _Outcome(
@@ -378,9 +377,7 @@ def _check_loops(message: InboundMessage, parsed: ParsedMail, mailbox: Mailbox) 
 
 
 def _is_our_address(address: str) -> bool:
-    return any(
-        is_tagged_address(address, own) for own in Mailbox.objects.values_list("address", flat=True)
-    )
+    return Mailbox.objects.filter(address=base_address(address)).exists()
 
 
 def _contact_for(address: str) -> Contact | None:
@@ -514,19 +511,13 @@ def _save_attachments(message: InboundMessage, parsed: ParsedMail) -> list[Inbou
     return saved
 
 
-def _record_participants(case: Case, parsed: ParsedMail, mailbox: Mailbox) -> None:
-    """The sender and whoever they copied join the case's mail, as a reply-all would."""
+def _record_participants(case: Case, parsed: ParsedMail) -> None:
+    """The sender and whoever they copied join the case's mail, as a reply-all would (our
+    own mailboxes never do)."""
     sender = parsed.sender
     assert sender is not None  # noqa: S101 - callers check
-    people: list[tuple[MailAddress, str]] = [(sender, "sender")]
-    for address in (*parsed.to, *parsed.cc)[:MAX_CC_PARTICIPANTS]:
-        if not is_tagged_address(address.address, mailbox.address):
-            people.append((address, "cc"))
-    add_participants(case, people, ours=_our_addresses())
-
-
-def _our_addresses() -> list[str]:
-    return list(Mailbox.objects.values_list("address", flat=True))
+    copied = [(address, "cc") for address in (*parsed.to, *parsed.cc)[:MAX_CC_PARTICIPANTS]]
+    add_participants(case, [(sender, "sender"), *copied])
 
 
 def _acknowledge(case: Case, message: InboundMessage, parsed: ParsedMail) -> None:

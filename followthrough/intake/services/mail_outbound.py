@@ -41,6 +41,7 @@ from followthrough.intake.models import (
     OutboundState,
 )
 from followthrough.intake.selectors import case_mailbox, case_recipients
+from followthrough.intake.services.mail_threading import add_participants
 
 logger = logging.getLogger(__name__)
 
@@ -245,8 +246,6 @@ def _queue(
 
 
 def _add_recipients_to_case(case: Case, addresses: Sequence[str]) -> None:
-    from followthrough.intake.services.mail_threading import add_participants
-
     people = [(MailAddress(address=parseaddr(a)[1].lower(), name=""), "agent") for a in addresses]
     add_participants(case, people)
 

@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from followthrough.intake.mail.tokens import base_address
 from followthrough.intake.models import InboundMessage, InboundSource, Mailbox
 from followthrough.intake.models.mail import raw_message_path
 
@@ -127,11 +128,8 @@ def _header_section(head: bytes) -> bytes:
 def mailboxes_for(addresses: list[str]) -> list[Mailbox]:
     """The active mailboxes these recipient addresses reach (their own address, or a +tag of
     it), each once."""
-    wanted = set()
-    for address in addresses:
-        local, _, domain = address.lower().partition("@")
-        wanted.add(f"{local.split('+', 1)[0]}@{domain}")
-    return list(Mailbox.objects.filter(is_active=True, address__in=sorted(wanted)).order_by("id"))
+    wanted = sorted({base_address(address) for address in addresses})
+    return list(Mailbox.objects.filter(is_active=True, address__in=wanted).order_by("id"))
 
 
 def inbound_mail_deliver(

@@ -18,6 +18,7 @@ from followthrough.customers.models import ContactEmail
 from followthrough.intake.mail.parsing import MailAddress, ParsedMail
 from followthrough.intake.mail.tokens import (
     address_case_id,
+    base_address,
     derive_key,
     subject_case_ids,
     unsigned_case_numbers,
@@ -29,6 +30,7 @@ from followthrough.intake.models import (
     Mailbox,
     OutboundMessage,
 )
+from followthrough.intake.selectors import surviving_case
 
 MAX_PARTICIPANTS = 50
 
@@ -93,15 +95,6 @@ def _candidates(parsed: ParsedMail, mailbox: Mailbox) -> list[tuple[int, str]]:
     return list(found.items())
 
 
-def surviving_case(case: Case) -> Case:
-    """The case a merged case lives on in."""
-    for _ in range(20):  # merge chains are short; stay bounded all the same
-        if case.merged_into_id is None:
-            break
-        case = Case.objects.get(pk=case.merged_into_id)
-    return case
-
-
 def is_participant(case: Case, address: str) -> bool:
     """May mail from `address` be added to `case`? Its contact's addresses and the addresses
     that took part in its mail may."""
@@ -114,19 +107,25 @@ def is_participant(case: Case, address: str) -> bool:
     )
 
 
-def add_participants(
-    case: Case, people: Iterable[tuple[MailAddress, str]], *, ours: Iterable[str] = ()
-) -> None:
-    """Add addresses to the case's mail (never our own mailboxes), up to MAX_PARTICIPANTS."""
-    own = {address.lower() for address in ours}
+def add_participants(case: Case, people: Iterable[tuple[MailAddress, str]]) -> None:
+    """Add addresses to the case's mail (never our own mailboxes, tagged or not), up to
+    MAX_PARTICIPANTS."""
+    candidates = [(person, source) for person, source in people if person.address]
+    if not candidates:
+        return
+    own = set(
+        Mailbox.objects.filter(
+            address__in={base_address(person.address) for person, _ in candidates}
+        ).values_list("address", flat=True)
+    )
     existing = set(CaseMailParticipant.objects.filter(case=case).values_list("address", flat=True))
     room = MAX_PARTICIPANTS - len(existing)
     rows = []
-    for person, source in people:
+    for person, source in candidates:
         address = person.address.lower()
         if room <= 0:
             break
-        if not address or address in existing or _is_own(address, own):
+        if address in existing or base_address(address) in own:
             continue
         existing.add(address)
         rows.append(
@@ -134,9 +133,3 @@ def add_participants(
         )
         room -= 1
     CaseMailParticipant.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _is_own(address: str, own: set[str]) -> bool:
-    local, _, domain = address.partition("@")
-    base = local.split("+", 1)[0]
-    return address in own or f"{base}@{domain}" in own

@@ -59,6 +59,7 @@ from followthrough.intake.services.mail_threading import token_key
 from followthrough.intake.services.mailboxes import WAITING_GRACE
 from followthrough.intake.tasks import inbound_message_process_task, mail_poll_task
 from followthrough.intake.tests import mailservers
+from followthrough.intake.tests.mail_samples import PNG, WORDS
 from followthrough.intake.tests.mailservers import ImapServer
 
 dovecot = mailservers.dovecot
@@ -78,49 +79,6 @@ START_TIMEOUT = 30.0
 # Backdating a waiting message by this much makes it due for the sweep, as time passing would.
 PAST_GRACE = 2 * WAITING_GRACE
 SEQ_HEADER = re.compile(rb"X-Crash-Seq: (\d+)")
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-WORDS = [
-    "the",
-    "printer",
-    "router",
-    "vpn",
-    "tunnel",
-    "drops",
-    "after",
-    "resume",
-    "error",
-    "code",
-    "install",
-    "update",
-    "license",
-    "server",
-    "client",
-    "timeout",
-    "certificate",
-    "expired",
-    "please",
-    "help",
-    "since",
-    "monday",
-    "again",
-    "restart",
-    "logs",
-    "attached",
-    "firmware",
-    "version",
-    "customer",
-    "site",
-    "office",
-    "remote",
-    "users",
-    "cannot",
-    "connect",
-    "slow",
-]
 
 
 class Kind(enum.StrEnum):
