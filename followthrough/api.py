@@ -20,12 +20,18 @@ from followthrough.accounts.api import router as accounts_router
 from followthrough.accounts.models import ApiToken
 from followthrough.accounts.tokens import secret_matches, split_token
 from followthrough.cases.api import router as cases_router
+from followthrough.cases.api_knowledge import router as case_knowledge_router
+from followthrough.cases.api_referrals import router as referrals_router
+from followthrough.cases.api_search import router as search_router
 from followthrough.cases.errors import CaseError
 from followthrough.core.errors import CommonError, ServiceError
 from followthrough.core.problems import problem_response
 from followthrough.customers.api import router as customers_router
 from followthrough.intake.api import router as intake_router
 from followthrough.intake.errors import IntakeError
+from followthrough.knowledge.api import router as articles_router
+from followthrough.knowledge.api_vendors import router as vendors_router
+from followthrough.knowledge.errors import KnowledgeError
 from followthrough.webhooks.api import router as webhooks_router
 
 # The HTTP status of each refusal code; a code not listed is a 422 (the input was refused).
@@ -45,6 +51,10 @@ STATUS_BY_CODE: dict[str, int] = {
     CaseError.HANDOFF_NOT_PENDING: 409,
     CaseError.COMMITMENT_NOT_OPEN: 409,
     CaseError.LINK_EXISTS: 409,
+    CaseError.VENDOR_INACTIVE: 409,
+    CaseError.REFERRAL_OUTCOME_RECORDED: 409,
+    CaseError.SOLUTION_EXISTS: 409,
+    CaseError.ARTICLE_NOT_PUBLISHED: 409,
     # The actor is not the one who may do this to this record.
     CaseError.NOT_TEAM_MEMBER: 403,
     CaseError.HANDOFF_NOT_RECEIVER: 403,
@@ -56,6 +66,12 @@ STATUS_BY_CODE: dict[str, int] = {
     IntakeError.ATTACHMENT_TYPE_REFUSED: 415,
     IntakeError.PRODUCT_MISMATCH: 403,
     IntakeError.REPORT_ALREADY_PROCESSED: 409,
+    # Knowledge-base articles and their tables.
+    KnowledgeError.ALREADY_PUBLISHED: 409,
+    KnowledgeError.NOT_PUBLISHED: 409,
+    KnowledgeError.TABLE_NAME_TAKEN: 409,
+    KnowledgeError.COLUMN_NAME_TAKEN: 409,
+    KnowledgeError.VERSION_REQUIRED: 428,
 }
 
 
@@ -139,6 +155,11 @@ api.add_router("/", customers_router)
 api.add_router("/", accounts_router)
 api.add_router("/", intake_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", articles_router)
+api.add_router("/", vendors_router)
+api.add_router("/", referrals_router)
+api.add_router("/", search_router)
+api.add_router("/", case_knowledge_router)
 
 
 @api.exception_handler(ServiceError)

@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "followthrough.accounts",
     "followthrough.customers",
     "followthrough.sla",
+    "followthrough.knowledge",
     "followthrough.webhooks",
     "followthrough.cases",
     "followthrough.intake",

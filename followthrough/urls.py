@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("followthrough.accounts.urls")),
+    path("", include("followthrough.knowledge.urls")),
     path("", include("followthrough.cases.urls")),
     path("", include("followthrough.intake.urls")),
 ]

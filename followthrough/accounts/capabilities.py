@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     WEBHOOK_MANAGE = "webhook.manage", "Manage webhooks and read their delivery log"
     ERROR_REPORT_SUBMIT = "error_report.submit", "Send in-product error reports"
     REPORT_VIEW = "report.view", "See reports (equal treatment, service levels)"
+    KB_VIEW = "kb.view", "Read the knowledge base (internal articles too) and the vendor directory"
+    KB_EDIT = "kb.edit", "Write and edit knowledge-base articles and their tables"
+    KB_PUBLISH = "kb.publish", "Publish and unpublish articles"
+    VENDOR_MANAGE = "vendor.manage", "Add and change vendors in the directory"
     # A portal user: sees and writes only to their own organisation's cases, public notes only.
     PORTAL = "portal", "Use the customer portal"
 
@@ -55,13 +59,23 @@ _AGENT = frozenset(
         C.DECISION_RECORD,
         C.CUSTOMER_VIEW,
         C.CUSTOMER_EDIT,
+        C.KB_VIEW,
+        C.KB_EDIT,
     }
 )
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AGENT: _AGENT,
     Role.LEAD: _AGENT
-    | {C.CASE_ASSIGN, C.CASE_MERGE, C.DECISION_APPROVE, C.TEAM_MANAGE, C.REPORT_VIEW},
+    | {
+        C.CASE_ASSIGN,
+        C.CASE_MERGE,
+        C.DECISION_APPROVE,
+        C.TEAM_MANAGE,
+        C.REPORT_VIEW,
+        C.KB_PUBLISH,
+        C.VENDOR_MANAGE,
+    },
     Role.DISPATCHER: _AGENT | {C.CASE_ASSIGN},
     Role.TECHNICIAN: frozenset(
         {
@@ -73,6 +87,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.COMMITMENT_MANAGE,
             C.DECISION_RECORD,
             C.CUSTOMER_VIEW,
+            C.KB_VIEW,
         }
     ),
     Role.ADMIN: frozenset(Capability) - {C.PORTAL, C.ERROR_REPORT_SUBMIT},

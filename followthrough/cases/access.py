@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 
 from followthrough.accounts.capabilities import Capability
 from followthrough.accounts.models import User
-from followthrough.cases.models import Case, Commitment, Decision, Handoff
+from followthrough.cases.models import Case, CaseArticle, Commitment, Decision, Handoff, Referral
 from followthrough.core.errors import NotFound
 from followthrough.customers.access import actor_organization_id
+from followthrough.knowledge.access import visible_articles
 
 
 def visible_cases(actor: User) -> QuerySet[Case]:
@@ -72,3 +73,48 @@ def access_commitment(actor: User, commitment_id: int | str) -> Commitment:
 def access_decision(actor: User, decision_id: int | str) -> Decision:
     _via_case(actor, Decision, decision_id)
     return Decision.objects.select_related("case").get(pk=int(decision_id))
+
+
+def access_referral(actor: User, referral_id: int | str) -> Referral:
+    """A referral, through its case. Referrals are staff records: a portal customer gets the
+    same NotFound as for one that does not exist."""
+    if not actor.has_capability(Capability.CASE_VIEW):
+        raise NotFound("Referral")
+    try:
+        pk = int(referral_id)
+        if not 0 < pk < 2**63:
+            raise ValueError(pk)
+        case_id = Referral.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    except (TypeError, ValueError):
+        case_id = None
+    if case_id is None:
+        raise NotFound("Referral")
+    try:
+        access_case(actor, case_id)
+    except NotFound:
+        raise NotFound("Referral") from None
+    return Referral.objects.select_related("case", "vendor", "commitment").get(pk=pk)
+
+
+def access_solution(actor: User, solution_id: int | str) -> CaseArticle:
+    """A 'this solved it' link, through its case; missing and forbidden are the same 404."""
+    try:
+        pk = int(solution_id)
+    except (TypeError, ValueError):
+        raise NotFound("Solution") from None
+    case_id = CaseArticle.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound("Solution")
+    try:
+        case = access_case(actor, case_id)
+    except NotFound:
+        raise NotFound("Solution") from None
+    solution = (
+        CaseArticle.objects.select_related("article", "row", "linked_by")
+        .filter(pk=pk, article__in=visible_articles(actor).values("pk"))
+        .first()
+    )
+    if solution is None:
+        raise NotFound("Solution")
+    solution.case = case
+    return solution

@@ -37,3 +37,8 @@ class CaseError(StrEnum):
     LINK_EXISTS = "link_exists"
     MERGE_INTO_SELF = "merge_into_self"
     PORTAL_NOTE_MUST_BE_PUBLIC = "portal_note_must_be_public"
+    # Knowledge on cases: referrals to vendors and the articles that solved a case.
+    VENDOR_INACTIVE = "vendor_inactive"
+    REFERRAL_OUTCOME_RECORDED = "referral_outcome_recorded"
+    SOLUTION_EXISTS = "solution_exists"
+    ARTICLE_NOT_PUBLISHED = "article_not_published"

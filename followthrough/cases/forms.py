@@ -27,7 +27,10 @@ from followthrough.cases.states import (
     LinkKind,
     NoteVisibility,
     Priority,
+    ReferralOutcome,
 )
+from followthrough.knowledge.models import Vendor
+from followthrough.knowledge.selectors.vendors import active_vendors
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -65,6 +68,10 @@ class Pickers:
     @cached_property
     def approvers(self) -> list[User]:
         return [u for u in self.staff if u.has_capability(Capability.DECISION_APPROVE)]
+
+    @cached_property
+    def vendors(self) -> list[Vendor]:
+        return active_vendors()
 
 
 def _picker(label: str, what: str) -> forms.ChoiceField:
@@ -312,3 +319,35 @@ class MergeForm(forms.Form):
     @property
     def confirmed(self) -> bool:
         return self.cleaned_data.get("confirm") == "yes"
+
+
+class ReferForm(forms.Form):
+    """Send the customer to a vendor, with the time to check back with them."""
+
+    vendor = _picker("Vendor", "a vendor")
+    reason = _text(rows=3, required=False, label="What they should ask the vendor for")
+    follow_up_due = _when(required=False, label="Check back with the customer by")
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE, label="Told by")
+    set_pending = forms.BooleanField(
+        required=False, initial=True, label="Set the case to pending third party"
+    )
+    expected_version = _version()
+
+    def __init__(self, *args: Any, pickers: Pickers, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pickers = pickers
+        choices = [("", "Choose a vendor"), *((str(v.pk), v.name) for v in pickers.vendors)]
+        self.fields["vendor"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_vendor(self) -> Vendor:
+        vendor = _pick(self.cleaned_data["vendor"], self.pickers.vendors, "a vendor")
+        if vendor is None:
+            raise forms.ValidationError("Choose the vendor you are sending the customer to.")
+        return vendor
+
+
+class ReferralOutcomeForm(forms.Form):
+    OUTCOMES = [(o.value, o.label) for o in ReferralOutcome if o != ReferralOutcome.PENDING]
+
+    outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, label="What happened")
+    note = _text(rows=2, required=False, label="Note")

@@ -146,6 +146,16 @@ class EventType(models.TextChoices):
     SLA_WARNING = "sla_warning", "Deadline close"
     SLA_BREACHED = "sla_breached", "Deadline missed"
     ROUTED = "routed", "Routed to the team queue"
+    REFERRED = "referred", "Referred to a vendor"
+    REFERRAL_OUTCOME = "referral_outcome", "Referral outcome recorded"
+    ARTICLE_SOLVED = "article_solved", "Article marked as the solution"
+
+
+class ReferralOutcome(models.TextChoices):
+    PENDING = "pending", "Waiting to hear"
+    VENDOR_HELPED = "vendor_helped", "The vendor helped"
+    NO_ANSWER = "no_answer", "The vendor did not answer"
+    WE_SOLVED = "we_solved", "We solved it ourselves"
 
 
 # The groups a timeline can be filtered by.

@@ -26,6 +26,15 @@ from followthrough.customers.models import (
     PlanTier,
     Site,
 )
+from followthrough.customers.search_index import (
+    asset_text,
+    contact_index,
+    contact_index_append,
+    organization_index,
+    organization_index_append,
+    phone_forms,
+    site_text,
+)
 
 MAX_NAME = 200
 
@@ -71,12 +80,15 @@ def organization_create(
     _require_editor(actor)
     if plan_tier not in PlanTier.values:
         raise Invalid(f"{plan_tier!r} is not a plan tier.", field="plan_tier")
-    return Organization.objects.create(
-        name=_clean_name(name, "name", "An organisation"),
-        plan_tier=plan_tier,
-        account_manager=account_manager,
-        notes=notes,
-    )
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            name=_clean_name(name, "name", "An organisation"),
+            plan_tier=plan_tier,
+            account_manager=account_manager,
+            notes=notes,
+        )
+        organization_index(organization)
+    return organization
 
 
 def contact_create(
@@ -110,6 +122,7 @@ def contact_create(
             ContactPhone(contact=contact, number=n, raw=raw, kind=kind)
             for n, (raw, kind) in numbers.items()
         )
+        contact_index(contact, organization=organization, emails=addresses, phones=numbers)
     return contact
 
 
@@ -127,7 +140,12 @@ def contact_add_phone(
     number = _normalise(raw)
     if contact.phones.filter(number=number).exists():
         raise Invalid(f"{contact.name} already has the number {number}.", field="phones")
-    return ContactPhone.objects.create(contact=contact, number=number, raw=raw.strip(), kind=kind)
+    with transaction.atomic():
+        phone = ContactPhone.objects.create(
+            contact=contact, number=number, raw=raw.strip(), kind=kind
+        )
+        contact_index_append(contact, phone_forms(number))
+    return phone
 
 
 def contact_add_email(*, actor: User | None, contact: Contact, address: str) -> ContactEmail:
@@ -136,7 +154,10 @@ def contact_add_email(*, actor: User | None, contact: Contact, address: str) -> 
     if contact.emails.filter(address=clean).exists():
         raise Invalid(f"{contact.name} already has the address {clean}.", field="emails")
     primary = not contact.emails.exists()
-    return ContactEmail.objects.create(contact=contact, address=clean, is_primary=primary)
+    with transaction.atomic():
+        email = ContactEmail.objects.create(contact=contact, address=clean, is_primary=primary)
+        contact_index_append(contact, clean)
+    return email
 
 
 def site_create(
@@ -154,16 +175,19 @@ def site_create(
     _require_editor(actor)
     if country and (len(country) != 2 or not country.isalpha()):
         raise Invalid(f"{country!r} is not a two-letter country code.", field="country")
-    return Site.objects.create(
-        organization=organization,
-        name=_clean_name(name, "name", "A site"),
-        address=address,
-        city=city,
-        postcode=postcode,
-        country=country.upper(),
-        region=region,
-        time_zone=_clean_time_zone(time_zone),
-    )
+    with transaction.atomic():
+        site = Site.objects.create(
+            organization=organization,
+            name=_clean_name(name, "name", "A site"),
+            address=address,
+            city=city,
+            postcode=postcode,
+            country=country.upper(),
+            region=region,
+            time_zone=_clean_time_zone(time_zone),
+        )
+        organization_index_append(organization.pk, site_text(site))
+    return site
 
 
 def asset_create(
@@ -189,10 +213,13 @@ def asset_create(
             f"{product_name} with serial number {serial} is registered already.",
             field="serial_number",
         )
-    return Asset.objects.create(
-        organization=organization,
-        site=site,
-        product=product_name,
-        serial_number=serial,
-        warranty_end=warranty_end,
-    )
+    with transaction.atomic():
+        asset = Asset.objects.create(
+            organization=organization,
+            site=site,
+            product=product_name,
+            serial_number=serial,
+            warranty_end=warranty_end,
+        )
+        organization_index_append(organization.pk, asset_text(asset))
+    return asset

@@ -24,9 +24,9 @@ from followthrough.cases.demo.data import (
     TIER_1,
     TIER_2,
 )
+from followthrough.cases.demo.referrals import story_referral
 from followthrough.cases.models import Case
 from followthrough.cases.services import (
-    case_add_note,
     case_claim,
     case_hand_off,
     case_link,
@@ -34,7 +34,6 @@ from followthrough.cases.services import (
     case_open,
     case_set_status,
     commitment_add,
-    commitment_keep,
     decision_record,
     handoff_accept,
 )
@@ -56,6 +55,7 @@ from followthrough.customers.services import (
     organization_create,
     site_create,
 )
+from followthrough.knowledge.demo import KnowledgeDemo
 
 
 def desk_is_empty() -> bool:
@@ -232,64 +232,11 @@ class DemoLoader:
     # --- the five stories ------------------------------------------------------------------
 
     def story_referral(self) -> None:
-        """1. A competitor's remnants block the install; a referral becomes a kept promise."""
-        case = self.open(
-            actor="adam",
-            team=TIER_1,
-            subject="ShieldGuard Endpoint will not install: 'another security product found'",
-            channel=Channel.PHONE,
-            category="Antivirus",
-            contact=self.contacts["Helen Park"],
-            asset=self.assets["SGE-44817-BD"],
-            next_step="Find out what blocks the installer",
-            next_step_due=ahead(1),
-        )
-        started = ago(days=2, hours=3)
-        self.log(
-            case,
-            "adam",
-            started,
-            14,
-            Disposition.REFERRED,
-            "The installer stops with 'another security product found' on the front-desk PC. "
-            "Control Panel lists no other antivirus, but the Vireo AV service is still "
-            "registered: remnants of an old Vireo install. Told Helen to ask Vireo support "
-            "for their removal tool.",
-            next_step="Call Helen back: did Vireo support remove their product?",
-            due=ahead(3),
-        )
-        promise = commitment_add(
-            actor=self.users["adam"],
-            case=case,
-            owed_by=CommitmentParty.US,
-            kind=CommitmentKind.REFERRAL_FOLLOW_UP,
-            description="Follow up with Helen after referring her to Vireo support",
-            due_at=ahead(3),
-            owner=self.users["adam"],
-        )
-        commitment_keep(
-            actor=self.users["samir"],
-            commitment=promise,
-            note="Helen called back: Vireo never answered. We followed up ourselves.",
-        )
-        self.log(
-            case,
-            "samir",
-            started + dt.timedelta(minutes=75),
-            48,
-            Disposition.RESOLVED,
-            "Second call: Helen waited an hour for Vireo, nobody answered. Found Vireo AV on "
-            "our list of incompatible products, downloaded Vireo's removal tool from the link "
-            "there, walked her through running it, rebooted, installed ShieldGuard Endpoint "
-            "and stayed on the line until the first scan finished cleanly.",
-            resolve=True,
-        )
-        case_add_note(
-            actor=self.users["lena"],
-            case=case,
-            body="Compliment: Helen Park called me to say Samir was patient and stayed with "
-            "her until it worked. Passed on to Samir.",
-        )
+        """1. A competitor's remnants block the install; a referral becomes a kept promise, and
+        the knowledge base's incompatible-products table solves it (cases/demo/referrals.py)."""
+        self.knowledge = KnowledgeDemo(self.users)
+        self.knowledge.load()
+        story_referral(self, self.knowledge)
 
     def story_repair_visit(self) -> None:
         """2. A line repair visit negotiated slot by slot; storm calls from the same area."""

@@ -24,6 +24,7 @@ from followthrough.cases.models import (
     Handoff,
     Interaction,
     Notification,
+    Referral,
 )
 from followthrough.cases.states import (
     OPEN_STATUSES,
@@ -45,6 +46,7 @@ from followthrough.customers.selectors import CustomerMatch
 
 _OPEN = sorted(OPEN_STATUSES)
 RECENT_INTERACTIONS = 5
+BRIEF_REFERRALS = 20
 HISTORY_LIMIT = 20
 
 
@@ -72,6 +74,8 @@ class CaseBrief:
     decisions: list[Decision]
     handoffs: list[Handoff]
     recent_interactions: list[Interaction]
+    # Vendors the customer was sent to, newest first, each with its follow-up promise.
+    referrals: list[Referral] = field(default_factory=list)
 
     @property
     def pending_handoff(self) -> Handoff | None:
@@ -125,6 +129,11 @@ def case_brief(case_id: int) -> CaseBrief:
         .select_related("agent")
         .order_by("-started_at", "-id")[:RECENT_INTERACTIONS]
     )
+    referrals = list(
+        Referral.objects.filter(case_id=case_id)
+        .select_related("vendor", "commitment", "commitment__owner")
+        .order_by("-created_at", "-id")[:BRIEF_REFERRALS]
+    )
     if case.owner is not None:
         owner_name = case.owner.display_name
         reach = case.owner.direct_line or (case.team.direct_line if case.team else "")
@@ -140,6 +149,7 @@ def case_brief(case_id: int) -> CaseBrief:
         decisions=decisions,
         handoffs=handoffs,
         recent_interactions=recent,
+        referrals=referrals,
     )
 
 

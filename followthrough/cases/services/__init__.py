@@ -29,6 +29,8 @@ from followthrough.cases.services.lifecycle import (
 )
 from followthrough.cases.services.links import case_link, case_merge
 from followthrough.cases.services.ownership import case_assign, case_claim, case_claim_next
+from followthrough.cases.services.referrals import case_refer, referral_record_outcome
+from followthrough.cases.services.solutions import case_mark_solution, case_unmark_solution
 
 __all__ = [
     "case_add_note",
@@ -38,11 +40,14 @@ __all__ = [
     "case_hand_off",
     "case_link",
     "case_log_interaction",
+    "case_mark_solution",
     "case_merge",
     "case_open",
     "case_open_from_call",
+    "case_refer",
     "case_set_next_step",
     "case_set_status",
+    "case_unmark_solution",
     "case_update",
     "commitment_add",
     "commitment_break",
@@ -54,4 +59,5 @@ __all__ = [
     "handoff_cancel",
     "handoff_decline",
     "handoff_escalate_unaccepted",
+    "referral_record_outcome",
 ]

@@ -12,6 +12,7 @@ from followthrough.accounts.capabilities import Capability
 from followthrough.accounts.models import Membership, Team, User
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import Case, CaseAgent, CaseEvent
+from followthrough.cases.services.search_index import case_index_filters, remember_filters
 from followthrough.cases.states import EventType
 from followthrough.cases.webhook_events import case_event_webhook
 from followthrough.core.errors import Conflict, ServiceError
@@ -44,6 +45,7 @@ def lock_case(case: Case | int, expected_version: int | None = None) -> Case:
             current_version=locked.version,
             changes=changes,
         )
+    remember_filters(locked)
     return locked
 
 
@@ -64,11 +66,14 @@ def refresh_nearest_due(case: Case) -> None:
 
 
 def save_case(case: Case, *fields: str) -> None:
+    """Store the case with its deadlines and a new version; its search documents follow a
+    change of status, owner, team or organisation in the same transaction."""
     refresh_nearest_due(case)
     case.version += 1
     case.save(
         update_fields=list(dict.fromkeys([*fields, *DEADLINE_FIELDS, "version", "updated_at"]))
     )
+    case_index_filters(case)
 
 
 def record(

@@ -33,6 +33,12 @@ from followthrough.cases.services._common import (
 )
 from followthrough.cases.services.notifications import notify
 from followthrough.cases.services.routing import route_customer_contact as _route_customer_contact
+from followthrough.cases.services.search_index import (
+    case_index,
+    case_index_interaction,
+    case_index_note,
+    case_index_opened,
+)
 from followthrough.cases.services.sla import sla_track
 from followthrough.cases.signals import public_note_added
 from followthrough.cases.states import (
@@ -159,6 +165,7 @@ def case_open(
                 "next_step_due": when(due),
             },
         )
+        case_index_opened(case)
     return case
 
 
@@ -222,6 +229,9 @@ def case_update(
         sla_track(case)
         save_case(case, *after.keys())
         record(case, EventType.UPDATED, actor, before=before, after=after, reason=reason)
+        if "subject" in after or "description" in after:
+            # The subject is both documents' title; the description is in the public one.
+            case_index(case, internal="subject" in after)
     return case
 
 
@@ -294,6 +304,7 @@ def case_log_interaction(
             disposition=disposition,
             note=text,
         )
+        case_index_interaction(interaction)
         case.interaction_count += 1
         touch_agent(case, actor)
         status_before = case.status
@@ -473,6 +484,7 @@ def case_add_note(
     with transaction.atomic():
         case = lock_case(case, expected_version)
         note = Note.objects.create(case=case, author=actor, body=text, visibility=visibility)
+        case_index_note(note)
         touch_agent(case, actor)
         status_before = case.status
         owner_before = case.owner if actor.is_customer else None

@@ -19,6 +19,7 @@ from followthrough.cases.services._common import (
     save_case,
 )
 from followthrough.cases.services.ownership import cancel_pending_handoff
+from followthrough.cases.services.search_index import case_index_merge
 from followthrough.cases.services.sla import sla_track
 from followthrough.cases.states import CaseStatus, CommitmentStatus, EventType, LinkKind
 from followthrough.core.errors import Invalid, ServiceError
@@ -152,4 +153,7 @@ def case_merge(*, actor: User, source: Case, target: Case, reason: str) -> Case:
             CaseLink.objects.create(
                 from_case=source, to_case=target, kind=LinkKind.DUPLICATE, created_by=actor
             )
+        # Its new status reached the source's documents with save_case; its text joins the
+        # target's, so a search for what was said on the duplicate finds the case that goes on.
+        case_index_merge(source, target)
     return target

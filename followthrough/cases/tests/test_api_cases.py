@@ -381,9 +381,9 @@ def test_get_case_query_count_is_the_same_for_a_bare_and_a_busy_case(
         )
     hand_off(agent, busy, to_user=agent2)
     # The token (3), access_case (1), the brief: case, agents, promises, decisions,
-    # handoffs, recent contacts (6).
+    # handoffs, recent contacts, referrals (7).
     for case in (bare, busy):
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(11):
             assert api.get(f"/cases/{case.pk}").status_code == 200
 
 

@@ -152,7 +152,7 @@ def test_lead_reads_the_equal_treatment_report(browser_page, office, agent, tier
 
     browser_page.sign_in(tier1_lead)
     page = browser_page.page
-    page.get_by_role("link", name="Equal treatment").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Equal treatment", level=1)).to_be_visible()
     page.get_by_label("From", exact=True).fill("2026-11-16")
     page.get_by_label("To", exact=True).fill("2026-11-16")

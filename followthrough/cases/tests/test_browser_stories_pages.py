@@ -53,11 +53,11 @@ def test_hostile_subject_and_note_render_as_text(browser_page, agent, tier1, con
     expect(page.locator("#timeline").get_by_text(HOSTILE_NOTE)).to_be_visible()
 
     # Search results echo the query and list the case, both as text.
-    page.get_by_label("Search cases and customers").fill(HOSTILE_SUBJECT)
+    page.get_by_label("Search cases, customers and the knowledge base").fill(HOSTILE_SUBJECT)
     page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_url("**/search/?q=*")
     expect(page.locator(".query-echo")).to_have_text(HOSTILE_SUBJECT)
-    cases = page.get_by_label("Cases whose subject contains it")
+    cases = page.get_by_label("Everything that mentions it")
     expect(cases.get_by_role("link", name=HOSTILE_SUBJECT)).to_be_visible()
 
     # Nothing became markup: no script ran (the fixture fails on any dialog), no image

@@ -335,9 +335,9 @@ def test_get_never_changes_the_case(client, busy, agent):
     assert case_state(busy) == before
 
 
-# Session, user, team (top bar), case (access), brief (6), member teams, timeline, people, teams,
-# SLA clocks and their calendars' hours (the deadlines section).
-PAGE_QUERIES = 16
+# Session, user, team (top bar), case (access), brief (7), member teams, timeline, people, teams,
+# vendors (the referral picker), SLA clocks and their calendars' hours (the deadlines section).
+PAGE_QUERIES = 18
 
 
 def test_case_page_query_count_does_not_grow_with_the_case(

@@ -8,12 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
+from django.utils import timezone
 
 from followthrough.accounts.capabilities import Role
 from followthrough.accounts.models import Team, TierLevel, User
 from followthrough.cases.demo import LOGINS, PASSWORD
 from followthrough.cases.models import (
     Case,
+    CaseArticle,
     CaseEvent,
     CaseLink,
     Commitment,
@@ -21,6 +23,7 @@ from followthrough.cases.models import (
     Handoff,
     Interaction,
     Note,
+    Referral,
 )
 from followthrough.cases.states import (
     OPEN_STATUSES,
@@ -34,9 +37,19 @@ from followthrough.cases.states import (
     HandoffKind,
     HandoffStatus,
     LinkKind,
+    ReferralOutcome,
 )
 from followthrough.cli import main, own_command_name
+from followthrough.core.models import SearchDocument
+from followthrough.core.search import Scope, search
 from followthrough.customers.models import Asset, Contact, ContactPhone, Organization, Site
+from followthrough.knowledge.models import (
+    Article,
+    ArticleStatus,
+    ArticleVisibility,
+    TableRow,
+    Vendor,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -104,15 +117,54 @@ def test_demo_phones_are_stored_as_e164(demo):
 
 
 def test_demo_referral_became_a_kept_promise_and_the_case_was_resolved(demo):
-    promise = Commitment.objects.get(kind=CommitmentKind.REFERRAL_FOLLOW_UP)
-    assert promise.status == CommitmentStatus.KEPT
+    promise = Commitment.objects.get(
+        kind=CommitmentKind.REFERRAL_FOLLOW_UP, status=CommitmentStatus.KEPT
+    )
     case = promise.case
+    referral = Referral.objects.get(commitment=promise)
+    assert referral.vendor.name == "Vireo Software"
+    assert referral.outcome == ReferralOutcome.NO_ANSWER
+    # The incompatible-products row that solved it is recorded on the case.
+    solution = CaseArticle.objects.get(case=case)
+    assert solution.article.title == "Products incompatible with ShieldGuard Endpoint"
+    assert solution.row is not None and "Vireo AV" in solution.row.cells.values()
     assert case.status == CaseStatus.RESOLVED
     dispositions = list(
         case.interactions.order_by("started_at").values_list("disposition", "agent__username")
     )
     assert dispositions == [(Disposition.REFERRED, "adam"), (Disposition.RESOLVED, "samir")]
     assert Note.objects.filter(case=case, body__startswith="Compliment").exists()
+
+
+def test_demo_has_a_referral_waiting_for_its_check_back(demo):
+    waiting = Referral.objects.get(outcome=ReferralOutcome.PENDING)
+    assert waiting.vendor.name == "Brand X Security"
+    assert waiting.commitment.status == CommitmentStatus.OPEN
+    assert waiting.case.status == CaseStatus.PENDING_THIRD_PARTY
+
+
+def test_demo_knowledge_base_serves_the_five_stories(demo):
+    published = Article.objects.filter(status=ArticleStatus.PUBLISHED)
+    titles = set(published.values_list("title", flat=True))
+    for story_title in (
+        "Products incompatible with ShieldGuard Endpoint",
+        "FiberLink FX-200: red LOS light (loss of signal)",
+        "EdgeSwitch 48: advance replacement before troubleshooting is finished",
+        "Sending an error report from the app",
+        "Cancelling an account: hold the phone number",
+    ):
+        assert story_title in titles
+    assert Article.objects.filter(status=ArticleStatus.DRAFT).exists()
+    assert published.filter(review_by__lt=timezone.localdate()).count() == 2
+    assert published.filter(visibility=ArticleVisibility.PUBLIC).count() == 2
+    rows = TableRow.objects.filter(table__name="Incompatible products")
+    assert rows.count() == 3
+    assert Vendor.objects.count() == 5
+    # Every article and row is in the search index, and the story's search finds the row.
+    assert SearchDocument.objects.filter(kind="article").count() == Article.objects.count()
+    brand_x = next(r for r in rows if "Brand X Total Security" in r.cells.values())
+    hits = search("Brand X uninstall", scopes=[Scope("table_row")]).hits
+    assert [h.object_id for h in hits][:1] == [brand_x.pk]
 
 
 def test_demo_repair_visit_is_scheduled_after_declined_slots_and_storm_calls_are_linked(demo):

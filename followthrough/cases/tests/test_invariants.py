@@ -243,7 +243,12 @@ def test_invariant_5_resolve_refused_while_promise_open(agent):
 
 def _every_service(agent, agent2, lead, tier1, tier2, tier2_agent, contact) -> list[tuple]:
     """One call of every case service, in an order that makes each valid, with its case."""
-    from followthrough.cases.models import Commitment, Decision, Handoff
+    from followthrough.cases.models import CaseArticle, Commitment, Decision, Handoff, Referral
+    from followthrough.knowledge.services.vendors import vendor_create
+    from followthrough.knowledge.tests.factories import published_article
+
+    vendor = vendor_create(actor=lead, name="Vireo Software")
+    article = published_article(agent, lead, title="Products incompatible with ShieldGuard")
 
     case = open_case(actor=agent, owner=agent, team=tier1, contact=contact)
     other = open_case(actor=agent, owner=agent, team=tier1, contact=contact, subject="Same outage")
@@ -373,6 +378,32 @@ def _every_service(agent, agent2, lead, tier1, tier2, tier2_agent, contact) -> l
             lambda: services.handoff_accept(actor=last(Handoff)().to_user, handoff=last(Handoff)()),
         ),
         (case, lambda: services.case_link(actor=agent, case=case, other=queued, kind="related")),
+        (
+            queued,
+            lambda: services.case_refer(
+                actor=agent,
+                case=queued,
+                vendor=vendor,
+                reason="Their removal tool",
+                follow_up_due=in_hours(4),
+            ),
+        ),
+        (
+            queued,
+            lambda: services.referral_record_outcome(
+                actor=agent, referral=Referral.objects.latest("id"), outcome="no_answer"
+            ),
+        ),
+        (
+            queued,
+            lambda: services.case_mark_solution(actor=agent, case=queued, article=article),
+        ),
+        (
+            queued,
+            lambda: services.case_unmark_solution(
+                actor=agent, case_article=CaseArticle.objects.latest("id")
+            ),
+        ),
         (other, lambda: services.case_merge(actor=lead, source=other, target=case, reason="Dup")),
     ]
 

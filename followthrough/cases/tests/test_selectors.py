@@ -72,10 +72,10 @@ def test_brief_query_count_does_not_grow_with_the_case(
 ):
     small = open_case(actor=agent, owner=agent, team=agent.teams.get())
     busy = _busy_case(agent, [agent, agent2, tier1_lead], tier2, tier1_lead)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         brief = case_brief(small.pk)
         assert brief.open_commitments == []
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         brief = case_brief(busy.pk)
         assert len(brief.open_commitments) == 3
         assert len(brief.decisions) == 3

@@ -24,6 +24,7 @@ from followthrough.cases.access import (
     access_commitment,
     access_decision,
     access_handoff,
+    access_referral,
 )
 from followthrough.cases.errors import CaseError
 from followthrough.cases.forms import DecisionForm, MergeForm
@@ -36,6 +37,7 @@ from followthrough.cases.services import (
     case_link,
     case_log_interaction,
     case_merge,
+    case_refer,
     case_set_next_step,
     case_set_status,
     case_update,
@@ -48,8 +50,9 @@ from followthrough.cases.services import (
     handoff_accept,
     handoff_cancel,
     handoff_decline,
+    referral_record_outcome,
 )
-from followthrough.cases.states import CaseStatus, NoteVisibility
+from followthrough.cases.states import CaseStatus, NoteVisibility, ReferralOutcome
 from followthrough.cases.views.case import build_form, case_page_context, pickers_for
 from followthrough.core.errors import CommonError, NotFound, ServiceError
 
@@ -430,6 +433,59 @@ def decision_outcome(request: HttpRequest, decision_id: int) -> HttpResponse:
     except ServiceError as exc:
         return _refused(request, decision.case_id, panel, form, exc)
     return _done(request, decision.case_id, f"Outcome recorded for {decision.policy}.")
+
+
+# --- Referrals ---
+
+
+@require_POST
+@requires(Capability.CASE_WORK)
+def refer(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    case = access_case(user, case_id)
+    form = _form(request, "refer", case)
+    if not form.is_valid():
+        return _refused(request, case.pk, "refer", form)
+    data = form.cleaned_data
+    try:
+        referral = case_refer(
+            actor=user,
+            case=case,
+            vendor=data["vendor"],
+            reason=data["reason"],
+            follow_up_due=data["follow_up_due"],
+            channel=data["channel"],
+            set_pending=data["set_pending"],
+            expected_version=data["expected_version"],
+        )
+    except ServiceError as exc:
+        return _refused(request, case.pk, "refer", form, exc)
+    return _done(
+        request,
+        case.pk,
+        f"Referred to {referral.vendor.name}; the promise to check back with the customer "
+        "is recorded.",
+    )
+
+
+@require_POST
+@requires(Capability.CASE_WORK)
+def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    referral = access_referral(user, referral_id)
+    panel = f"referral-{referral.pk}"
+    form = _form(request, panel, referral.case)
+    if not form.is_valid():
+        return _refused(request, referral.case_id, panel, form)
+    data = form.cleaned_data
+    try:
+        referral_record_outcome(
+            actor=user, referral=referral, outcome=data["outcome"], note=data["note"]
+        )
+    except ServiceError as exc:
+        return _refused(request, referral.case_id, panel, form, exc)
+    said = ReferralOutcome(data["outcome"]).label.lower()
+    return _done(request, referral.case_id, f"Outcome recorded for {referral.vendor.name}: {said}.")
 
 
 # --- Links and merges ---

@@ -34,18 +34,23 @@ from followthrough.cases.forms import (
     NoteForm,
     Pickers,
     PromiseForm,
+    ReferForm,
+    ReferralOutcomeForm,
     SettlePromiseForm,
     StatusForm,
 )
-from followthrough.cases.models import Case, Commitment, Decision, Handoff
+from followthrough.cases.models import Case, Commitment, Decision, Handoff, Referral
 from followthrough.cases.selectors import CaseBrief, case_brief
 from followthrough.cases.selectors.deadlines import case_deadlines
 from followthrough.cases.states import (
     ALLOWED_TRANSITIONS,
     CaseStatus,
+    Channel,
 )
 from followthrough.cases.views.timeline import timeline_for
 from followthrough.core.errors import CommonError, ServiceError
+from followthrough.core.phones import format_phone
+from followthrough.knowledge.vendor_hours import Opening, opening
 
 # --- Forms: one per panel, built the same way for a blank page and for a refused POST. ---
 
@@ -62,6 +67,10 @@ def _default_outcome(case: Case) -> str:
     if case.is_open and case.next_step_due is not None and case.next_step_due > timezone.now():
         return "confirm"
     return "next_step"
+
+
+# How an agent tells a customer about a referral: the case's own channel when it is one of these.
+_TELLING_CHANNELS = frozenset({Channel.PHONE, Channel.EMAIL, Channel.PORTAL, Channel.CHAT})
 
 
 def build_form(
@@ -95,6 +104,10 @@ def build_form(
         return LinkForm(data, auto_id=auto_id)
     if panel == "merge":
         return MergeForm(data, auto_id=auto_id)
+    if panel == "refer":
+        told = case.channel if case.channel in _TELLING_CHANNELS else Channel.PHONE
+        initial = {"set_pending": True, "channel": told}
+        return ReferForm(data, auto_id=auto_id, pickers=pickers, initial=initial)
     kind, _, pk = panel.partition("-")
     if kind == "settle" and pk:
         return SettlePromiseForm(data, auto_id=auto_id)
@@ -102,6 +115,8 @@ def build_form(
         return DecisionOutcomeForm(data, auto_id=auto_id)
     if kind == "answer" and pk:
         return AnswerHandoffForm(data, auto_id=auto_id)
+    if kind == "referral" and pk:
+        return ReferralOutcomeForm(data, auto_id=auto_id)
     raise ValueError(f"No action panel is called {panel!r}.")
 
 
@@ -115,6 +130,22 @@ class RecordForm:
     record: Commitment | Decision | Handoff
     panel: str
     form: forms.Form
+
+
+@dataclass
+class ReferralRow:
+    """A referral in the brief: how to reach the vendor (and whether they answer right now),
+    and the form to record its outcome."""
+
+    record: Referral
+    panel: str
+    form: forms.Form
+    phone_display: str
+    opening: Opening
+
+    @property
+    def is_pending(self) -> bool:
+        return self.record.outcome == "pending"
 
 
 def merge_consequences(source: Case, target: Case, *, pending: Handoff | None) -> str:
@@ -146,6 +177,8 @@ def _abilities(user: User) -> dict[str, bool]:
         "merge": user.has_capability(Capability.CASE_MERGE),
         "promise": user.has_capability(Capability.COMMITMENT_MANAGE),
         "decision": user.has_capability(Capability.DECISION_RECORD),
+        "refer": user.has_capability(Capability.CASE_WORK)
+        and user.has_capability(Capability.COMMITMENT_MANAGE),
     }
 
 
@@ -158,6 +191,7 @@ def _offered_panels(case: Case, can: dict[str, bool]) -> list[str]:
         "step": can["work"] and live,
         "handoff": can["hand_off"] and live,
         "promise": can["promise"] and live,
+        "refer": can["refer"] and live,
         "decision": can["decision"] and not closed,
         "status": can["status"] and not closed,
         "assign": can["assign"] and live,
@@ -221,10 +255,27 @@ def case_page_context(
     stale = isinstance(error, ServiceError) and error.code == CommonError.STALE_VERSION
     promise_rows = [record_form(c, "settle") for c in brief.open_commitments]
     decision_rows = [record_form(d, "outcome") for d in brief.decisions]
+    at = timezone.now()
+    referral_rows = [
+        ReferralRow(
+            record=r,
+            panel=f"referral-{r.pk}",
+            form=form_for(f"referral-{r.pk}"),
+            phone_display=format_phone(r.vendor.support_phone) if r.vendor.support_phone else "",
+            opening=opening(r.vendor.hours, r.vendor.time_zone, at),
+        )
+        for r in brief.referrals
+    ]
     handoff_panel = f"answer-{pending.pk}" if pending is not None else ""
     # A refusal about a record that is no longer shown (a promise someone else just kept)
     # has no panel to sit in: it goes at the top of the body instead.
-    shown = {*panels, *(r.panel for r in promise_rows + decision_rows), handoff_panel, "claim"}
+    shown = {
+        *panels,
+        *(r.panel for r in promise_rows + decision_rows),
+        *(r.panel for r in referral_rows if r.is_pending and can["work"]),
+        handoff_panel,
+        "claim",
+    }
     return {
         "case": case,
         "brief": brief,
@@ -233,6 +284,7 @@ def case_page_context(
         "forms": panels,
         "promise_rows": promise_rows,
         "decision_rows": decision_rows,
+        "referral_rows": referral_rows,
         "handoff_panel": handoff_panel,
         "handoff_answer": handoff_answer,
         "tried": [h for h in brief.handoffs if h.tried],

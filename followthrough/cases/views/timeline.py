@@ -22,6 +22,7 @@ from followthrough.cases.states import (
     EventType,
     LinkKind,
     Priority,
+    ReferralOutcome,
 )
 from followthrough.core.errors import ServiceError
 from followthrough.core.pagination import Page
@@ -172,6 +173,43 @@ def _link_line(line: Line, event: CaseEvent) -> None:
         line.other_case_text = f"Moved here from {line.other_case_number}"
 
 
+def _referral_line(line: Line, event: CaseEvent) -> None:
+    """ "Referred to Brand X Corp", with the reason and when we check back; and later how it
+    turned out. The vendor's name is read from the event, as it was when it happened."""
+    after = event.after
+    vendor = _name(after.get("vendor")) or "a vendor"
+    if event.type == EventType.REFERRED:
+        line.title = f"Referred to {vendor}"
+        line.body = str(after.get("reason") or "")
+        line.facts = [("Check back by", _at(after.get("follow_up_due")))]
+        owner = _name(after.get("follow_up_owner"))
+        if owner:
+            line.facts.append(("Who checks back", owner))
+        if after.get("reach"):
+            line.facts.append(("Their support", str(after["reach"])))
+        return
+    outcome = _label(ReferralOutcome, after.get("outcome"))
+    line.title = f"Referral to {vendor}: {outcome[:1].lower()}{outcome[1:]}"
+    line.reason_label = "Note"
+    if after.get("follow_up_kept"):
+        line.facts = [("Follow-up promise", "Kept: the customer was checked back with")]
+
+
+def _solution_line(line: Line, event: CaseEvent) -> None:
+    """ "Marked as the solution: <article>", or its undo; the title is read from the event, as
+    the article was called when it happened."""
+    marked = event.after.get("article")
+    article = marked or event.before.get("article") or {}
+    title = str(article.get("title") or "an article") if isinstance(article, dict) else ""
+    if marked:
+        line.title = "Marked as the solution"
+        row = event.after.get("row")
+        line.facts = [("Article", title)] + ([("Table row", f"#{row}")] if row else [])
+    else:
+        line.title = "No longer marked as the solution"
+        line.facts = [("Article", title)]
+
+
 def timeline_line(event: CaseEvent) -> Line:
     """Describe one event; the text people wrote is kept as plain text for escaping."""
     before, after, kind = event.before, event.after, event.type
@@ -244,6 +282,10 @@ def timeline_line(event: CaseEvent) -> Line:
     elif kind == EventType.DECISION_OUTCOME and event.decision is not None:
         line.title = f"Outcome of the exception to {event.decision.policy}"
         line.body = str(after.get("outcome", ""))
+    elif kind in (EventType.REFERRED, EventType.REFERRAL_OUTCOME):
+        _referral_line(line, event)
+    elif kind == EventType.ARTICLE_SOLVED:
+        _solution_line(line, event)
     if kind in (
         EventType.LINKED,
         EventType.MERGED_INTO,

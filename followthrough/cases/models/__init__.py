@@ -443,6 +443,9 @@ class CaseEvent(models.Model):
     related_case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    referral = models.ForeignKey(
+        "Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -565,3 +568,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# Knowledge on cases: referrals to vendors, and the articles that solved them.
+from followthrough.cases.models.knowledge import CaseArticle, Referral  # noqa: E402
+
+__all__ = [
+    "Case",
+    "CaseAgent",
+    "CaseArticle",
+    "CaseEvent",
+    "CaseLink",
+    "Commitment",
+    "Decision",
+    "Handoff",
+    "Interaction",
+    "Note",
+    "Notification",
+    "Referral",
+    "SlaClock",
+    "format_case_number",
+]
