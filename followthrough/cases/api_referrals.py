@@ -23,7 +23,7 @@ from followthrough.accounts.schemas import PersonRef
 from followthrough.cases.access import access_case, access_referral
 from followthrough.cases.api import READ_PROBLEMS, WRITE_PROBLEMS, Id, IfMatch
 from followthrough.cases.models import Case, Referral
-from followthrough.cases.schemas import LongText, PromiseOut
+from followthrough.cases.schemas import LongText, PromiseOut, ShortText
 from followthrough.cases.selectors.referrals import (
     ReferralReport,
     case_referrals,
@@ -62,6 +62,10 @@ class ReferralIn(In):
 class ReferralOutcomeIn(In):
     outcome: Outcome
     note: LongText = ""
+    next_step: ShortText = Field(
+        "", description="Required while the case's next step is this referral's check-back."
+    )
+    next_step_due: AwareDatetime | None = None
 
 
 class ReportQuery(In):
@@ -183,7 +187,12 @@ def record_outcome(
     actor = signed_in_user(request)
     referral = access_referral(actor, referral_id)
     referral = referral_record_outcome(
-        actor=actor, referral=referral, outcome=payload.outcome, note=payload.note
+        actor=actor,
+        referral=referral,
+        outcome=payload.outcome,
+        note=payload.note,
+        next_step=payload.next_step,
+        next_step_due=payload.next_step_due,
     )
     case_version = Case.objects.values_list("version", flat=True).get(pk=referral.case_id)
     response["ETag"] = etag_for(case_version)

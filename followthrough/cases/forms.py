@@ -351,3 +351,5 @@ class ReferralOutcomeForm(forms.Form):
 
     outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, label="What happened")
     note = _text(rows=2, required=False, label="Note")
+    next_step = forms.CharField(required=False, max_length=500, label="Next step")
+    next_step_due = _when(required=False, label="Due")

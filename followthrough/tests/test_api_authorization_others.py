@@ -624,7 +624,12 @@ OPS = [
         "POST",
         "/referrals/{referral}/outcome",
         "200 200 200 200 403 404 404 404",
-        lambda ids, scopes: {"outcome": "vendor_helped", "note": "Their tool worked"},
+        lambda ids, scopes: {
+            "outcome": "vendor_helped",
+            "note": "Their tool worked",
+            "next_step": "Confirm the install finished",
+            "next_step_due": iso(in_hours(2)),
+        },
         hidden="referral",
     ),
     Op("referral_report", "GET", "/reports/referrals", "403 200 403 200 403 403 403 403"),

@@ -57,6 +57,9 @@ def story_referral(demo: DemoLoader, kb: KnowledgeDemo) -> None:
         referral=referral,
         outcome=ReferralOutcome.NO_ANSWER,
         note="Helen called back: she waited an hour and Vireo never answered.",
+        next_step="Remove the Vireo AV remnants with Vireo's removal tool while Helen is on "
+        "the line",
+        next_step_due=_ahead(1),
     )
     case_mark_solution(
         actor=users["samir"],

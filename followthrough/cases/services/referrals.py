@@ -28,7 +28,11 @@ from followthrough.cases.services._common import (
     when,
 )
 from followthrough.cases.services.commitments import commitment_add, commitment_keep
-from followthrough.cases.services.lifecycle import case_log_interaction, case_set_status
+from followthrough.cases.services.lifecycle import (
+    case_log_interaction,
+    case_set_next_step,
+    case_set_status,
+)
 from followthrough.cases.states import (
     CaseStatus,
     Channel,
@@ -177,11 +181,15 @@ def referral_record_outcome(
     referral: Referral,
     outcome: ReferralOutcome | str,
     note: str = "",
+    next_step: str = "",
+    next_step_due: dt.datetime | None = None,
 ) -> Referral:
     """Record how the referral turned out: the vendor helped, did not answer, or we solved it.
 
     When the follow-up promise is still open, the check-back has happened: it is kept, with the
-    outcome as its note. An outcome is recorded once.
+    outcome as its note. So when the case's next step is still that check-back, a new next
+    step is required (otherwise it may be given). A case pending third party that waits on no
+    other referral goes back to open. An outcome is recorded once; a refusal changes nothing.
     """
     require_capability(actor, Capability.CASE_WORK)
     if outcome not in ReferralOutcome.values or outcome == ReferralOutcome.PENDING:
@@ -194,7 +202,7 @@ def referral_record_outcome(
     text = (note or "").strip()
     label = ReferralOutcome(outcome).label
     with transaction.atomic():
-        lock_case(referral.case_id)
+        case = lock_case(referral.case_id)
         referral = (
             Referral.objects.select_for_update(of=("self",))
             .select_related("vendor")
@@ -206,6 +214,15 @@ def referral_record_outcome(
                 f"The outcome of this referral is recorded already: "
                 f"{referral.get_outcome_display().lower()}.",
                 outcome=referral.outcome,
+            )
+        step_was_check_back = case.is_open and case.next_step == follow_up_text(referral.vendor)
+        new_step = bool(next_step.strip() or next_step_due)
+        if step_was_check_back and not new_step:
+            raise ServiceError(
+                CaseError.NEXT_STEP_REQUIRED,
+                f"The next step was this check-back about {referral.vendor.name}, which the "
+                "outcome settles: say what happens next on the case.",
+                field="next_step",
             )
         commitment = Commitment.objects.get(pk=referral.commitment_id)
         kept = commitment.status == CommitmentStatus.OPEN
@@ -232,4 +249,28 @@ def referral_record_outcome(
             referral=referral,
             commitment=commitment,
         )
+        if new_step:
+            due = require_future(
+                next_step_due, code=CaseError.NEXT_STEP_IN_PAST, what="The next step"
+            )
+            case_set_next_step(actor=actor, case=case, next_step=next_step, next_step_due=due)
+        _stop_waiting(actor, referral, label)
     return referral
+
+
+def _stop_waiting(actor: User, referral: Referral, label: str) -> None:
+    """Pending third party ends with the last referral's outcome (if the actor may move it)."""
+    case = lock_case(referral.case_id)
+    others = Referral.objects.filter(case=case, outcome=ReferralOutcome.PENDING)
+    if (
+        case.status != CaseStatus.PENDING_THIRD_PARTY
+        or others.exists()
+        or not actor.has_capability(Capability.CASE_SET_STATUS)
+    ):
+        return
+    case_set_status(
+        actor=actor,
+        case=case,
+        status=CaseStatus.OPEN,
+        reason=f"{referral.vendor.name}: {label.lower()}.",
+    )

@@ -151,6 +151,8 @@ def test_story_one_search_refer_follow_up_kept(browser_page, agent, tier1_lead, 
     outcome = page.locator(f"#action-referral-{referral.pk}")
     outcome.get_by_label("We solved it ourselves").check()
     outcome.get_by_label("Note").fill("Brand X never answered; removed it with their utility.")
+    outcome.get_by_label("Next step").fill("Confirm the ShieldGuard install finished")
+    outcome.get_by_label("Due").fill(typed_time(agent, 2))
     outcome.get_by_role("button", name="Save the outcome").click()
     expect(referrals.get_by_text("(promise kept)")).to_be_visible()
 

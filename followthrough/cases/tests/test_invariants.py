@@ -391,7 +391,11 @@ def _every_service(agent, agent2, lead, tier1, tier2, tier2_agent, contact) -> l
         (
             queued,
             lambda: services.referral_record_outcome(
-                actor=agent, referral=Referral.objects.latest("id"), outcome="no_answer"
+                actor=agent,
+                referral=Referral.objects.latest("id"),
+                outcome="no_answer",
+                next_step="Run their removal tool with the customer",
+                next_step_due=in_hours(2),
             ),
         ),
         (

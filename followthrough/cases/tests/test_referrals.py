@@ -26,6 +26,7 @@ from followthrough.cases.models import (
 from followthrough.cases.selectors import case_brief
 from followthrough.cases.services import (
     case_refer,
+    case_set_next_step,
     case_set_status,
     commitment_break,
     commitment_keep,
@@ -51,6 +52,14 @@ from followthrough.knowledge.models import Vendor
 from followthrough.knowledge.services.vendors import vendor_create, vendor_set_active
 
 REASON = "Remove the Vireo AV remnants so ShieldGuard installs"
+NEXT_STEP = "Run the removal tool with the customer"
+
+
+def record_outcome(**kw: Any) -> Referral:
+    """Record an outcome with the new next step it needs while the case waits on the check-back."""
+    kw.setdefault("next_step", NEXT_STEP)
+    kw.setdefault("next_step_due", in_hours(2))
+    return referral_record_outcome(**kw)
 
 
 @pytest.fixture(autouse=True)
@@ -258,7 +267,7 @@ def test_a_refusal_late_in_the_transaction_rolls_back_the_contact_and_promise(
 def test_outcome_keeps_the_open_follow_up_with_the_outcome_as_its_note(agent, vendor):
     case = antivirus_case(agent)
     referral = refer(agent, case, vendor)
-    referral_record_outcome(
+    record_outcome(
         actor=agent, referral=referral, outcome=ReferralOutcome.NO_ANSWER, note="Rang 3 times"
     )
     referral.refresh_from_db()
@@ -278,14 +287,67 @@ def test_outcome_keeps_the_open_follow_up_with_the_outcome_as_its_note(agent, ve
     assert event.after["outcome"] == ReferralOutcome.NO_ANSWER
     assert event.after["follow_up_kept"] is True
     assert event.reason == "Rang 3 times"
-    assert event.case_version == case.version
+    # Then the next step the check-back made way for, and the case stops waiting on the vendor.
+    after = list(CaseEvent.objects.filter(case=case, id__gt=event.pk).order_by("id"))
+    assert [e.type for e in after] == [EventType.NEXT_STEP_SET, EventType.STATUS_CHANGED]
+    assert after[-1].case_version == case.version
+    assert (case.next_step, case.status) == (NEXT_STEP, CaseStatus.OPEN)
+
+
+def test_outcome_needs_a_new_next_step_while_the_check_back_is_the_next_step(agent, vendor):
+    case = antivirus_case(agent)
+    referral = refer(agent, case, vendor)
+    case.refresh_from_db()
+    assert case.next_step == "Check back with the customer about Brand X Corp"
+    before = case_state(case)
+    error = refused(
+        lambda: referral_record_outcome(
+            actor=agent, referral=referral, outcome=ReferralOutcome.VENDOR_HELPED
+        )
+    )
+    assert error.code == CaseError.NEXT_STEP_REQUIRED
+    assert "say what happens next" in error.message
+    error = refused(
+        lambda: referral_record_outcome(
+            actor=agent,
+            referral=referral,
+            outcome=ReferralOutcome.VENDOR_HELPED,
+            next_step="Too late",
+            next_step_due=timezone.now() - dt.timedelta(minutes=5),
+        )
+    )
+    assert error.code == CaseError.NEXT_STEP_IN_PAST
+    assert case_state(case) == before
+    referral.refresh_from_db()
+    assert referral.outcome == ReferralOutcome.PENDING
+    assert Commitment.objects.get(pk=referral.commitment_id).status == CommitmentStatus.OPEN
+
+
+def test_outcome_leaves_a_next_step_set_since_and_may_replace_it(agent, vendor):
+    case = antivirus_case(agent)
+    referral = refer(agent, case, vendor)
+    case_set_next_step(
+        actor=agent, case=case, next_step="Order a new licence key", next_step_due=in_hours(5)
+    )
+    referral_record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
+    case.refresh_from_db()
+    assert (case.next_step, case.status) == ("Order a new licence key", CaseStatus.OPEN)
+
+
+def test_case_keeps_waiting_while_another_referral_is_pending(agent, tier1_lead, vendor):
+    case = antivirus_case(agent)
+    first = refer(agent, case, vendor)
+    refer(agent, case, make_vendor(tier1_lead, "Vireo Software"))
+    record_outcome(actor=agent, referral=first, outcome=ReferralOutcome.NO_ANSWER)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PENDING_THIRD_PARTY
 
 
 def test_outcome_after_the_promise_was_settled_leaves_the_promise_alone(agent, vendor):
     case = antivirus_case(agent)
     referral = refer(agent, case, vendor)
     commitment_break(actor=agent, commitment=referral.commitment, reason="Forgot to call")
-    referral_record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
+    record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
     promise = Commitment.objects.get(pk=referral.commitment_id)
     assert (promise.status, promise.reason) == (CommitmentStatus.BROKEN, "Forgot to call")
     event = CaseEvent.objects.get(case=case, type=EventType.REFERRAL_OUTCOME)
@@ -295,7 +357,7 @@ def test_outcome_after_the_promise_was_settled_leaves_the_promise_alone(agent, v
 def test_an_outcome_is_recorded_once(agent, vendor):
     case = antivirus_case(agent)
     referral = refer(agent, case, vendor)
-    referral_record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.VENDOR_HELPED)
+    record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.VENDOR_HELPED)
     before = case_state(case)
     error = refused(
         referral_record_outcome,
@@ -420,7 +482,7 @@ def test_brief_query_count_does_not_grow_with_referrals(
 def test_timeline_lines_read_well(agent, vendor):
     case = antivirus_case(agent)
     referral = refer(agent, case, vendor)
-    referral_record_outcome(
+    record_outcome(
         actor=agent, referral=referral, outcome=ReferralOutcome.NO_ANSWER, note="Rang twice"
     )
     referred = timeline_line(CaseEvent.objects.get(case=case, type=EventType.REFERRED))
@@ -452,7 +514,7 @@ def test_both_services_write_events_carrying_the_new_version(agent, vendor):
     case = antivirus_case(agent)
     for call in (
         lambda: refer(agent, case, vendor),
-        lambda: referral_record_outcome(
+        lambda: record_outcome(
             actor=agent, referral=Referral.objects.get(), outcome=ReferralOutcome.WE_SOLVED
         ),
     ):

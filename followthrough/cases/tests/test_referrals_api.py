@@ -10,7 +10,7 @@ from followthrough.accounts.tests.factories import UserFactory
 from followthrough.api import STATUS_BY_CODE
 from followthrough.cases.errors import CaseError
 from followthrough.cases.models import Referral
-from followthrough.cases.services import case_set_status, referral_record_outcome
+from followthrough.cases.services import case_set_status
 from followthrough.cases.states import CaseStatus, CommitmentStatus, ReferralOutcome
 from followthrough.cases.tests.factories import case_state, in_hours
 from followthrough.cases.tests.test_api_cases import Api, api_for, iso, problem
@@ -18,6 +18,7 @@ from followthrough.cases.tests.test_referrals import (
     REASON,
     antivirus_case,
     make_vendor,
+    record_outcome,
     refer,
     us_numbers,
     vendor,
@@ -158,8 +159,19 @@ def test_record_outcome_keeps_the_promise_and_answers_the_referral(agent, vendor
     case = antivirus_case(agent)
     referral = refer(agent, case, vendor)
     api = api_for(agent)
+    before = case_state(case)
+    response = api.post(f"/referrals/{referral.pk}/outcome", {"outcome": "no_answer"})
+    assert problem(response, 422)["code"] == CaseError.NEXT_STEP_REQUIRED
+    assert case_state(case) == before
+    due = in_hours(2)
     response = api.post(
-        f"/referrals/{referral.pk}/outcome", {"outcome": "no_answer", "note": "Rang twice"}
+        f"/referrals/{referral.pk}/outcome",
+        {
+            "outcome": "no_answer",
+            "note": "Rang twice",
+            "next_step": "Run the removal tool with the customer",
+            "next_step_due": iso(due),
+        },
     )
     assert response.status_code == 200, response.content
     data = response.json()
@@ -168,6 +180,11 @@ def test_record_outcome_keeps_the_promise_and_answers_the_referral(agent, vendor
     assert data["follow_up"]["status"] == CommitmentStatus.KEPT
     case.refresh_from_db()
     assert response["ETag"] == f'"{case.version}"'
+    assert (case.next_step, case.next_step_due, case.status) == (
+        "Run the removal tool with the customer",
+        due,
+        CaseStatus.OPEN,
+    )
 
 
 def test_record_outcome_refusals(agent, vendor):
@@ -179,7 +196,7 @@ def test_record_outcome_refusals(agent, vendor):
         assert problem(api.post(f"/referrals/{referral.pk}/outcome", bad), 422)
     assert case_state(case) == before
     assert problem(api.post("/referrals/999999/outcome", {"outcome": "no_answer"}), 404)
-    referral_record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
+    record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
     before = case_state(case)
     response = api.post(f"/referrals/{referral.pk}/outcome", {"outcome": "no_answer"})
     status = STATUS_BY_CODE.get(CaseError.REFERRAL_OUTCOME_RECORDED, 422)

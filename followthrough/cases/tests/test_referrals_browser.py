@@ -75,10 +75,16 @@ def test_refer_from_the_case_page_and_record_no_answer(
     outcome = page.locator(f"#action-referral-{referral.pk}")
     outcome.get_by_label("The vendor did not answer").check()
     outcome.get_by_label("Note").fill("Customer rang them twice; nobody picked up.")
+    expect(outcome.get_by_text("The case's next step is this check-back")).to_be_visible()
+    outcome.get_by_label("Next step").fill("Run Brand X's removal tool with the customer")
+    outcome.get_by_label("Due").fill(typed_time(agent, 2))
+    outcome.screenshot(path=str(browser_page.shots / "referral-outcome-form.png"))
     outcome.get_by_role("button", name="Save the outcome").click()
     expect(
         page.get_by_text("Outcome recorded for Brand X Corp: the vendor did not answer.")
     ).to_be_visible()
+    brief = page.get_by_role("region", name="Brief")
+    expect(brief.get_by_text("Run Brand X's removal tool with the customer")).to_be_visible()
     expect(referrals.get_by_text("(promise kept)")).to_be_visible()
     expect(
         page.locator("#timeline").get_by_text("Referral to Brand X Corp: the vendor did not answer")
@@ -91,19 +97,20 @@ def test_refer_from_the_case_page_and_record_no_answer(
 
     referral.refresh_from_db()
     assert referral.outcome == ReferralOutcome.NO_ANSWER
+    case.refresh_from_db()
+    assert case.status == CaseStatus.OPEN
     assert Commitment.objects.get(pk=referral.commitment_id).status == CommitmentStatus.KEPT
 
 
 def test_vendor_pages_and_report_read_well(browser_page, agent, tier1_lead, vendor):
-    from followthrough.cases.services import referral_record_outcome
-    from followthrough.cases.tests.test_referrals import refer
+    from followthrough.cases.tests.test_referrals import record_outcome, refer
 
     quiet = make_vendor(tier1_lead, "Quiet Co", support_phone="", hours="Ask for Bob")
     outcomes = [(vendor, "no_answer"), (vendor, "we_solved"), (vendor, "vendor_helped")]
     outcomes += [(quiet, "no_answer")] * 3
     for chosen, outcome in outcomes:
         referral = refer(agent, antivirus_case(agent), chosen)
-        referral_record_outcome(actor=agent, referral=referral, outcome=outcome)
+        record_outcome(actor=agent, referral=referral, outcome=outcome)
     refer(agent, antivirus_case(agent), vendor)
     browser_page.sign_in(tier1_lead)
     page = browser_page.page

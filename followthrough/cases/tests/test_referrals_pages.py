@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from followthrough.cases.models import CaseEvent, Commitment, Referral
-from followthrough.cases.services import case_set_status, referral_record_outcome
+from followthrough.cases.services import case_set_status
 from followthrough.cases.states import CaseStatus, CommitmentStatus, EventType, ReferralOutcome
 from followthrough.cases.tests.factories import case_state, in_hours
 from followthrough.cases.tests.test_case_actions import HTMX, local, panel
@@ -17,6 +17,7 @@ from followthrough.cases.tests.test_referrals import (
     REASON,
     antivirus_case,
     make_vendor,
+    record_outcome,
     refer,
     us_numbers,
     vendor,
@@ -176,9 +177,22 @@ def test_record_no_answer_from_the_brief_keeps_the_promise(client, agent, vendor
     referral = refer(agent, case, vendor)
     client.force_login(agent)
     url = reverse("referral_outcome", args=[referral.pk])
+    form = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "The case's next step is this check-back: say what happens next." in form
     data = {"outcome": ReferralOutcome.NO_ANSWER, "note": "Rang at 10 and 11"}
+    before = case_state(case)
+    html = client.post(url, data, headers=HTMX).content.decode()
+    assert "say what happens next on the case" in html
+    assert case_state(case) == before
+    due = local(in_hours(2))
+    data |= {"next_step": "Run the removal tool with the customer", "next_step_due": due}
     html = client.post(url, data, headers=HTMX).content.decode()
     assert "Outcome recorded for Brand X Corp: the vendor did not answer." in html
+    case.refresh_from_db()
+    assert (case.next_step, case.status) == (
+        "Run the removal tool with the customer",
+        CaseStatus.OPEN,
+    )
     referral.refresh_from_db()
     assert referral.outcome == ReferralOutcome.NO_ANSWER
     promise = Commitment.objects.get(pk=referral.commitment_id)
@@ -198,7 +212,7 @@ def test_outcome_refusals_change_nothing(client, agent, vendor, customer_user, c
     html = client.post(url, {"outcome": "pending"}, headers=HTMX).content.decode()
     assert "Select a valid choice." in html
     assert case_state(case) == before
-    referral_record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
+    record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.WE_SOLVED)
     before = case_state(case)
     response = client.post(url, {"outcome": ReferralOutcome.NO_ANSWER}, headers=HTMX)
     assert "The outcome of this referral is recorded already" in response.content.decode()

@@ -16,12 +16,12 @@ from followthrough.cases.services import (
     commitment_break,
     commitment_cancel,
     commitment_keep,
-    referral_record_outcome,
 )
 from followthrough.cases.states import ReferralOutcome
 from followthrough.cases.tests.test_referrals import (
     antivirus_case,
     make_vendor,
+    record_outcome,
     refer,
     us_numbers,
     vendor,
@@ -47,17 +47,15 @@ def in_period(agent, tier1_lead, vendor):
         ]
         helped, silent, solved, waiting, quiet_silent, quiet_open = made
         # Checked back in time: the outcome keeps the promise.
-        referral_record_outcome(actor=agent, referral=helped, outcome=ReferralOutcome.VENDOR_HELPED)
-        referral_record_outcome(actor=agent, referral=silent, outcome=ReferralOutcome.NO_ANSWER)
+        record_outcome(actor=agent, referral=helped, outcome=ReferralOutcome.VENDOR_HELPED)
+        record_outcome(actor=agent, referral=silent, outcome=ReferralOutcome.NO_ANSWER)
         clock.shift(dt.timedelta(hours=5))
         # Late: kept after it was due, then the outcome.
         commitment_keep(actor=agent, commitment=solved.commitment)
-        referral_record_outcome(actor=agent, referral=solved, outcome=ReferralOutcome.WE_SOLVED)
+        record_outcome(actor=agent, referral=solved, outcome=ReferralOutcome.WE_SOLVED)
         commitment_break(actor=agent, commitment=waiting.commitment, reason="Nobody called")
         commitment_cancel(actor=agent, commitment=quiet_silent.commitment, reason="Duplicate")
-        referral_record_outcome(
-            actor=agent, referral=quiet_silent, outcome=ReferralOutcome.NO_ANSWER
-        )
+        record_outcome(actor=agent, referral=quiet_silent, outcome=ReferralOutcome.NO_ANSWER)
     return quiet_open
 
 
@@ -128,9 +126,7 @@ def test_report_page_for_leads(client, agent, tier1_lead, vendor, settings):
     with time_machine.travel(MONDAY, tick=False):
         for _ in range(2):
             referral = refer(agent, antivirus_case(agent), quiet)
-            referral_record_outcome(
-                actor=agent, referral=referral, outcome=ReferralOutcome.NO_ANSWER
-            )
+            record_outcome(actor=agent, referral=referral, outcome=ReferralOutcome.NO_ANSWER)
     url = reverse("referral_report")
     client.force_login(agent)
     assert client.get(url).status_code == 403

@@ -480,7 +480,12 @@ def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         referral_record_outcome(
-            actor=user, referral=referral, outcome=data["outcome"], note=data["note"]
+            actor=user,
+            referral=referral,
+            outcome=data["outcome"],
+            note=data["note"],
+            next_step=data["next_step"],
+            next_step_due=data["next_step_due"],
         )
     except ServiceError as exc:
         return _refused(request, referral.case_id, panel, form, exc)

@@ -42,6 +42,7 @@ from followthrough.cases.forms import (
 from followthrough.cases.models import Case, Commitment, Decision, Handoff, Referral
 from followthrough.cases.selectors import CaseBrief, case_brief
 from followthrough.cases.selectors.deadlines import case_deadlines
+from followthrough.cases.services.referrals import follow_up_text
 from followthrough.cases.states import (
     ALLOWED_TRANSITIONS,
     CaseStatus,
@@ -142,6 +143,8 @@ class ReferralRow:
     form: forms.Form
     phone_display: str
     opening: Opening
+    # The case's next step is still this referral's check-back: the outcome needs a new one.
+    step_is_check_back: bool = False
 
     @property
     def is_pending(self) -> bool:
@@ -263,6 +266,7 @@ def case_page_context(
             form=form_for(f"referral-{r.pk}"),
             phone_display=format_phone(r.vendor.support_phone) if r.vendor.support_phone else "",
             opening=opening(r.vendor.hours, r.vendor.time_zone, at),
+            step_is_check_back=case.is_open and case.next_step == follow_up_text(r.vendor),
         )
         for r in brief.referrals
     ]
