@@ -412,27 +412,6 @@ def pending_handoff(case: Case) -> Handoff | None:
     return Handoff.objects.filter(case_id=case.pk, status=HandoffStatus.PENDING).first()
 
 
-def similar_open_cases_for_customer(
-    *,
-    contact_id: int | None = None,
-    organization_id: int | None = None,
-    asset_id: int | None = None,
-    limit: int = 5,
-) -> list[SimilarCase]:
-    """When a customer calls: their open cases most likely about the same problem (the same
-    product first, then the caller's own, then the organisation's), before anything is typed."""
-    found: dict[int, SimilarCase] = {}
-    _customer_candidates(
-        found,
-        exclude=None,
-        contact_id=contact_id,
-        organization_id=organization_id,
-        asset_id=asset_id,
-        limit=limit,
-    )
-    return _ranked(found, limit)
-
-
 __all__ = [
     "ArticleSuggestion",
     "CaseSuggestions",
@@ -446,5 +425,4 @@ __all__ = [
     "case_text",
     "pending_handoff",
     "similar_cases",
-    "similar_open_cases_for_customer",
 ]

@@ -108,6 +108,25 @@ def test_lookup_by_serial_shows_the_organisation_with_the_product_chosen(
     assert 'name="contact"' in page and f'name="contact" value="{caller.pk}"' not in page
 
 
+def test_found_by_serial_offers_the_open_cases_about_that_product_first(
+    signed_in, agent, caller, organization
+):
+    asset = AssetFactory.create(organization=organization, serial_number="ES48-2219-0457")
+    other = open_case(actor=agent, contact=caller, subject="Password reset")
+    older = open_case(actor=agent, contact=caller, asset=asset, subject="Fan noise")
+    newer = open_case(actor=agent, contact=caller, asset=asset, subject="Port 12 flaps")
+    page = signed_in.get(LOOKUP, {"q": "ES48-2219-0457"}).content.decode()
+    assert "Open case about this product" in page
+    mark = "Same product: possibly the same problem"
+    # One case about the product is the card on top; the other is marked in the list.
+    assert page.count(mark) == 1
+    listed = page.index("Other open cases")
+    first = min(page.index(f"Log this call on {c.number}") for c in (older, newer))
+    assert first < listed < page.index(mark) < page.index(f"Log this call on {other.number}")
+    # Found by the caller's phone, no product is in question: nothing is marked.
+    assert mark not in signed_in.get(LOOKUP, {"q": "(415) 555-0134"}).content.decode()
+
+
 def test_returning_callers_open_case_is_offered_first(signed_in, agent, caller):
     colleague = ContactFactory.create(organization=caller.organization, name="Colleague")
     sooner = open_case(actor=agent, contact=colleague, subject="Colleague's printer")

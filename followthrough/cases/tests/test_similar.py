@@ -15,7 +15,6 @@ from followthrough.cases.models import Case, CaseLink
 from followthrough.cases.selectors.suggestions import (
     SimilarReason,
     similar_cases,
-    similar_open_cases_for_customer,
 )
 from followthrough.cases.services import case_link, case_merge, case_set_status
 from followthrough.cases.states import CaseStatus, LinkKind
@@ -118,19 +117,6 @@ def test_never_the_case_itself_nor_closed_or_merged_cases(agent, tier1_lead, cas
 
 def test_a_case_alone_has_no_possible_duplicates(agent, case):
     assert similar_cases(case) == []
-
-
-def test_similar_open_cases_for_a_calling_customer(agent, contact, asset):
-    colleague = ContactFactory.create(organization=contact.organization)
-    theirs = open_case(actor=agent, subject="VPN drops", contact=contact)
-    product = open_case(actor=agent, subject="Switch fan", contact=colleague, asset=asset)
-    org = open_case(actor=agent, subject="Account", contact=colleague)
-
-    found = similar_open_cases_for_customer(contact_id=contact.pk, asset_id=asset.pk)
-    by_org = similar_open_cases_for_customer(organization_id=contact.organization_id)
-
-    assert [s.case for s in found] == [product, theirs]
-    assert {s.case for s in by_org} == {theirs, product, org}
 
 
 # --- The panel ---------------------------------------------------------------------------
