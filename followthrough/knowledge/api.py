@@ -133,8 +133,10 @@ def _table(actor: User, table: ArticleTable, response: HttpResponse) -> dict[str
 @router.get("/articles", response={200: ArticlePageOut, **READ_PROBLEMS}, url_name="article_list")
 def list_articles(request: HttpRequest, filters: Query[ArticleListQuery]) -> Status:
     """The articles the caller may read, a page at a time (`next_cursor` fetches the next).
-    Customers see published public articles only."""
+    Customers see published public articles only; a caller who reads neither is refused."""
     actor = signed_in_user(request)
+    if not actor.has_capability(Capability.PORTAL):
+        require_capability(actor, Capability.KB_VIEW)
     owner = None
     if filters.owner == "me":
         owner = actor.pk
