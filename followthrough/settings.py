@@ -70,6 +70,9 @@ if not CASE_NUMBER_PREFIX.isalnum() or len(CASE_NUMBER_PREFIX) > 10:
         f"FOLLOWTHROUGH_CASE_PREFIX must be 1-10 letters or digits, not {CASE_NUMBER_PREFIX!r}"
     )
 # Requests per minute one API token may make before it gets 429 Too Many Requests.
+# A Server-Timing header on every response (time spent in the desk): for developer tools and
+# the benchmarks; off by default.
+FOLLOWTHROUGH_SERVER_TIMING = _env_bool("FOLLOWTHROUGH_SERVER_TIMING", default=False)
 FOLLOWTHROUGH_API_RATE_LIMIT = int(os.environ.get("FOLLOWTHROUGH_API_RATE_LIMIT", "600"))
 # Seconds between the deadline scans `followthrough scheduler` enqueues for the workers.
 FOLLOWTHROUGH_DEADLINE_SCAN_SECONDS = int(
@@ -154,6 +157,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "followthrough.core.timing.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,7 +179,7 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # Production web processes serve the collected static files themselves.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 AUTHENTICATION_BACKENDS = [
     # Locks out repeated failed sign-ins (per user name and address) before checking passwords.
