@@ -7,11 +7,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run worker bench-mail test lint typecheck pytest chromium dovecot migrate demo lock clean help
+.PHONY: run worker bench bench-quick bench-mail test lint typecheck pytest chromium dovecot migrate demo lock clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
 	@echo "make worker - run the background worker and the scheduler: deadlines, mail (beside make run)"
+	@echo "make bench-quick - pages, search, lookup and writes at 20,000 cases beside django-helpdesk (~10 min)"
+	@echo "make bench      - the same at 100,000 and 1,000,000 cases (about an hour); bench/results/scale.md"
 	@echo "make bench-mail - measure mail intake; writes bench/results/mail-ingest.md"
 	@echo "make test   - install, then lint, type-check and run the whole test suite"
 	@echo "make lock   - re-resolve requirements/*.in into the locked requirements/*.txt"
@@ -39,6 +41,20 @@ run: migrate
 worker: migrate
 	$(BIN)/followthrough scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' INT TERM EXIT; \
 	$(BIN)/followthrough worker --no-reload
+
+# What the benchmarks add to the environment: matplotlib for their chart.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+# Pages, API, search and lookup through gunicorn at realistic sizes, beside django-helpdesk
+# (installed by the bench into its own environment under var/bench/). See bench/README.md.
+bench-quick: $(BENCH_STAMP) var
+	$(BIN)/python -m bench.scale --profile quick
+
+bench: $(BENCH_STAMP) var
+	$(BIN)/python -m bench.scale --profile full
 
 # Mail intake: messages stored and processed per second, peak memory for a 50 MB message.
 bench-mail: $(STAMP) var
@@ -68,6 +84,7 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header requirements/base.in -o requirements/base.txt
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header requirements/dev.in -o requirements/dev.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --no-header requirements/bench.in -o requirements/bench.txt
 
 clean:
 	rm -rf $(VENV) var
