@@ -1,0 +1,96 @@
+"""The hot reads stay index range scans (PostgreSQL): the case page's timeline, my cases,
+caller lookup by phone and search.
+
+As in test_sla_scan_indexes, the queries the code really runs are captured and explained with
+sequential scans switched off, and each must name the index it was built for: a query that
+stopped matching its index would fall back to scanning a whole table or a whole other index
+(as the timeline once did, planning a scan of every event through a join to cases).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from followthrough.cases.selectors import case_timeline, queue_mine
+from followthrough.cases.selectors.search import search_for
+from followthrough.cases.services import case_add_note, case_merge
+from followthrough.cases.tests.factories import open_case
+from followthrough.customers.selectors import customer_lookup
+from followthrough.customers.services import contact_create
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="query plans are checked on PostgreSQL"
+    ),
+    pytest.mark.django_db,
+]
+
+
+def plans(run, table: str) -> list[str]:
+    """The EXPLAIN text of every query `run` makes that reads `table` (ORM or raw SQL),
+    sequential scans off."""
+    reads = re.compile(rf'FROM "?{table}"?[ )]')
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    queries = [q["sql"] for q in captured.captured_queries if reads.search(q["sql"])]
+    assert queries, f"no query read {table}"
+    texts = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in queries:
+            cursor.execute(f"EXPLAIN {sql}")
+            texts.append("\n".join(row[0] for row in cursor.fetchall()))
+    return texts
+
+
+def test_the_timeline_reads_one_range_of_the_case_event_index(agent, contact):
+    case = open_case(actor=agent, contact=contact)
+    case_add_note(actor=agent, case=case, body="Checked the port lights")
+
+    [text] = plans(lambda: case_timeline(case), "cases_caseevent")
+
+    assert "Index Scan Backward using case_event_case_time on cases_caseevent" in text
+    assert "Seq Scan" not in text
+
+
+def test_the_timeline_of_a_merged_case_reads_events_by_case(agent, tier1_lead, contact):
+    case = open_case(actor=agent, contact=contact)
+    merged = open_case(actor=agent, contact=contact)
+    case_merge(actor=tier1_lead, source=merged, target=case, reason="Same switch")
+
+    [text] = plans(lambda: case_timeline(case), "cases_caseevent")
+
+    assert re.search(r"Index Cond: \((cases_caseevent\.)?case_id = ANY", text), text
+    assert "Seq Scan" not in text
+
+
+def test_my_cases_are_read_from_the_open_case_owner_index(agent):
+    open_case(actor=agent)
+
+    [text] = plans(lambda: queue_mine(agent), "cases_case")
+
+    assert "case_open_owner_due" in text
+    assert "Seq Scan" not in text
+
+
+def test_a_phone_number_is_looked_up_in_its_index(organization):
+    contact_create(actor=None, organization=organization, name="Ada", phones=["+14155550134"])
+    number = "+14155550134"
+
+    texts = plans(lambda: customer_lookup(number), "customers_contact")
+
+    assert any("contact_phone_number" in t for t in texts), texts
+    assert not any("Seq Scan" in t for t in texts)
+
+
+def test_search_reads_the_text_index(agent):
+    open_case(actor=agent, subject="Router firmware fails to update")
+
+    [text] = plans(lambda: search_for(agent, "firmware"), "core_searchdocument")
+
+    assert "core_searchdocument_vector_gin" in text
+    assert "Seq Scan on core_searchdocument" not in text
