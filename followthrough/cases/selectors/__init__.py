@@ -7,11 +7,12 @@ tests pin the counts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import ForeignKey, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from followthrough.accounts.models import Team, User
@@ -182,11 +183,11 @@ def case_timeline(
     return page
 
 
-def _attach_records(events: list[CaseEvent], case_ids: list[int]) -> None:
+def _attach_records(events: Sequence[CaseEvent], case_ids: list[int]) -> None:
     """The handoffs, promises and decisions the events are about: one query each, whatever
     the page. Joined to the events as well, they would make PostgreSQL spend far longer
     planning the query than running it (planning grows with every join)."""
-    records = {
+    records: dict[str, dict[Any, Any]] = {
         "handoff": Handoff.objects.filter(case_id__in=case_ids)
         .select_related("to_user", "to_team")
         .in_bulk(),
@@ -194,9 +195,9 @@ def _attach_records(events: list[CaseEvent], case_ids: list[int]) -> None:
         "decision": Decision.objects.filter(case_id__in=case_ids).in_bulk(),
     }
     for name, found in records.items():
-        field = CaseEvent._meta.get_field(name)
+        field = cast(ForeignKey[Any, Any], CaseEvent._meta.get_field(name))
         for event in events:
-            field.set_cached_value(event, found.get(getattr(event, field.attname)))  # type: ignore[union-attr]
+            field.set_cached_value(event, found.get(getattr(event, field.attname)))
 
 
 def _queue(cases: QuerySet[Case], cursor: str | None, limit: int) -> Page[Case]:
