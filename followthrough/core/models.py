@@ -67,7 +67,11 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
         ]
-        indexes = [models.Index(fields=["kind", "created_at"], name="search_document_kind_time")]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="search_document_kind_time"),
+            # Newest first: the window of recent matches a common word is ranked in.
+            models.Index(fields=["-created_at", "-id"], name="search_document_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title}"

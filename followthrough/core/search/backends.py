@@ -4,6 +4,10 @@ SQLite: an FTS5 table over the documents (porter stemming, diacritics removed), 
 bm25 with the title weighted above the body; highlight() and snippet() mark the matches.
 PostgreSQL: a weighted tsvector column with a GIN index, in the `followthrough` text search
 configuration (English stemming, unaccent); ranked by ts_rank_cd; ts_headline marks matches.
+Only the PG_RANK_WINDOW newest matches are ranked: a word in a fifth of a million cases would
+otherwise rank hundreds of thousands of documents for each page (seconds). Newest first, the
+planner reads the recent-documents index backwards and stops at the window for a common
+word, or takes the few matches of a rare one from the text index.
 
 Either way the user's words never become query syntax: FTS5 gets each term as a quoted
 string, PostgreSQL gets phraseto_tsquery() of the term's text, or to_tsquery() of a prefix
@@ -33,6 +37,7 @@ PG_CONFIG = "followthrough"
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
 SNIPPET_TOKENS = 24
+PG_RANK_WINDOW = 1000
 ELLIPSIS = "…"
 PG_TITLE_OPTIONS = f'StartSel="{START}", StopSel="{STOP}", HighlightAll=true'
 PG_SNIPPET_OPTIONS = (
@@ -257,14 +262,19 @@ def _postgresql(
 ) -> list[SearchDocument]:
     tsquery, tsparams = pg_tsquery(query, match_any=match_any)
     group_sql, group_params = collapse or ("", [])
+    # The inner query's `d` is its own: the window of newest matches, by the recent index.
+    window = (
+        f"SELECT d.id FROM core_searchdocument d WHERE d.search_vector @@ {tsquery} "  # noqa: S608 - constants and placeholders only; values are bound
+        f"AND {where} ORDER BY d.created_at DESC, d.id DESC LIMIT %s"
+    )
     matched = (
         f"SELECT d.id AS id, d.created_at AS created_at, "  # noqa: S608 - constants and placeholders only; values are bound
         f"ts_rank_cd(d.search_vector, {tsquery}) AS score{group_sql} "
-        f"FROM core_searchdocument d WHERE d.search_vector @@ {tsquery} AND {where}"
+        f"FROM core_searchdocument d WHERE d.id IN ({window})"
     )
     head, params = _paged(
         matched,
-        [*tsparams, *group_params, *tsparams, *where_params],
+        [*tsparams, *group_params, *tsparams, *where_params, PG_RANK_WINDOW],
         collapse is not None,
         limit,
         offset,

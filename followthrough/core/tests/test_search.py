@@ -27,6 +27,7 @@ from followthrough.core.search import (
     registry,
     search,
 )
+from followthrough.core.search import backends as search_backends
 from followthrough.core.search import index as search_index
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,17 @@ def test_a_match_in_the_title_ranks_above_one_in_the_body(filler):
     assert [h.object_id for h in hits] == [3, 2]
     assert hits[0].rank > hits[1].rank
     assert found("router") == [1, 2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window is PostgreSQL's")
+def test_a_common_word_is_ranked_among_its_newest_matches_only(filler, monkeypatch):
+    monkeypatch.setattr(search_backends, "PG_RANK_WINDOW", 2)
+    doc(1, "Firewall blocks the portal", "Firewall rule on the firewall")  # best, but oldest
+    doc(2, "Portal slow", "The firewall logs show it")
+    doc(3, "Portal down", "A firewall update ran last night")
+
+    assert sorted(found("firewall")) == [2, 3]
+    assert found("blocks") == [1]  # a rarer word still finds the old document
 
 
 def test_snippets_escape_the_text_and_mark_only_the_matches():
