@@ -479,6 +479,7 @@ def run_measures(args: argparse.Namespace) -> None:
 
     manifest = json.loads(Path(args.manifest).read_text())
     rng = random.Random(args.seed)  # noqa: S311 - sample choices
+    call_command("migrate", verbosity=0)  # a desk kept from an earlier run may lag behind
     call_command("collectstatic", verbosity=0, interactive=False)
     desk = Desk(manifest, rng)
     env = dict(os.environ)
