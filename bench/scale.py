@@ -376,6 +376,16 @@ def floors(desk: Desk, count: int) -> dict[str, dict[str, float]]:
     return result
 
 
+def run_together(threads: list[threading.Thread]) -> float:
+    """Start the clients at once and wait for them all; the seconds it took."""
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def open_cases(desk: Desk, base_url: str, count: int) -> dict[str, Any]:
     """Cases opened through the API by OPEN_CLIENTS clients at once against one process."""
     from followthrough.customers.models import Contact
@@ -415,13 +425,7 @@ def open_cases(desk: Desk, base_url: str, count: int) -> dict[str, Any]:
     for request in requests[:10]:  # warm-up, not counted
         fetch(base_url, request)
     parts = [requests[10 + i :: OPEN_CLIENTS] for i in range(OPEN_CLIENTS)]
-    threads = [threading.Thread(target=client, args=(p,)) for p in parts]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_together([threading.Thread(target=client, args=(p,)) for p in parts])
     if errors:
         raise RuntimeError(f"case open failed {len(errors)} times, first: {errors[0]}")
     return {"rate": round(len(latencies) / wall, 1), "latency": summary(latencies)}
@@ -453,13 +457,7 @@ def take_next(desk: Desk, base_url: str, claims: int) -> dict[str, Any]:
                     code = json.loads(response.body).get("code", str(response.status))
                     outcomes[code] = outcomes.get(code, 0) + 1
 
-    threads = [threading.Thread(target=agent, args=(pk,)) for pk in agents]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_together([threading.Thread(target=agent, args=(pk,)) for pk in agents])
     return {
         "agents": len(agents),
         "latency": summary(latencies),

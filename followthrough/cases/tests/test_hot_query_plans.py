@@ -13,12 +13,12 @@ import re
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from followthrough.cases.selectors import case_timeline, queue_mine
 from followthrough.cases.selectors.search import search_for
 from followthrough.cases.services import case_add_note, case_merge
 from followthrough.cases.tests.factories import open_case
+from followthrough.cases.tests.query_plans import plans
 from followthrough.customers.selectors import customer_lookup
 from followthrough.customers.services import contact_create
 
@@ -28,23 +28,6 @@ pytestmark = [
     ),
     pytest.mark.django_db,
 ]
-
-
-def plans(run, table: str) -> list[str]:
-    """The EXPLAIN text of every query `run` makes that reads `table` (ORM or raw SQL),
-    sequential scans off."""
-    reads = re.compile(rf'FROM "?{table}"?[ )]')
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    queries = [q["sql"] for q in captured.captured_queries if reads.search(q["sql"])]
-    assert queries, f"no query read {table}"
-    texts = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for sql in queries:
-            cursor.execute(f"EXPLAIN {sql}")
-            texts.append("\n".join(row[0] for row in cursor.fetchall()))
-    return texts
 
 
 def test_the_timeline_reads_one_range_of_the_case_event_index(agent, contact):

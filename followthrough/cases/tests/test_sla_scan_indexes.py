@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from followthrough.cases.selectors import queue_team
 from followthrough.cases.services.deadlines import sla_scan
+from followthrough.cases.tests.query_plans import plans
 
 pytestmark = [
     pytest.mark.skipif(
@@ -20,25 +20,6 @@ pytestmark = [
     ),
     pytest.mark.django_db,
 ]
-
-
-def plans(run, table: str) -> list[str]:
-    """The EXPLAIN text of every SELECT `run` makes from `table`, sequential scans off."""
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    selects = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
-    ]
-    assert selects, f"no query read {table}"
-    texts = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for sql in selects:
-            cursor.execute(f"EXPLAIN {sql}")
-            texts.append("\n".join(row[0] for row in cursor.fetchall()))
-    return texts
 
 
 def test_the_scan_reads_warnings_and_breaches_from_their_partial_indexes():
