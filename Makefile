@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run worker bench bench-quick bench-mail test lint typecheck pytest chromium dovecot migrate demo lock clean help
+.PHONY: run worker bench bench-quick bench-mail test test-crash lint typecheck pytest chromium dovecot migrate demo lock clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench      - the same at 100,000 and 1,000,000 cases (about an hour); bench/results/scale.md"
 	@echo "make bench-mail - measure mail intake; writes bench/results/mail-ingest.md"
 	@echo "make test   - install, then lint, type-check and run the whole test suite"
+	@echo "make test-crash - the mail crash test at full size (1,000 deliveries) on SQLite and PostgreSQL"
 	@echo "make lock   - re-resolve requirements/*.in into the locked requirements/*.txt"
 	@echo "make clean  - remove the virtual environment and local data under var/"
 
@@ -78,6 +79,13 @@ pytest: $(STAMP) var chromium dovecot
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The mail crash test at full size (1,000 deliveries; make test runs it with 500), on SQLite and
+# on PostgreSQL (DATABASE_URL of the PostgreSQL server's test database, as .ci/run sets it).
+CRASH_PG ?= postgres://postgres@127.0.0.1:5432/followthrough_ci
+test-crash: $(STAMP) var dovecot
+	FOLLOWTHROUGH_CRASH_DELIVERIES=1000 $(BIN)/pytest followthrough/intake/tests/test_mail_crash.py
+	FOLLOWTHROUGH_CRASH_DELIVERIES=1000 DATABASE_URL=$(CRASH_PG) $(BIN)/pytest --create-db followthrough/intake/tests/test_mail_crash.py
 
 # Re-resolve the dependency lock (needs the package registry); commit the changed requirements/*.txt.
 lock: $(STAMP)

@@ -80,3 +80,13 @@ def test_search_reads_the_text_index(agent):
     # The text index, or the newest documents backwards up to the ranking window.
     assert "core_searchdocument_vector_gin" in text or "search_document_recent" in text, text
     assert "Seq Scan on core_searchdocument" not in text
+
+
+def test_the_start_of_a_name_is_looked_up_in_the_prefix_indexes(organization):
+    contact_create(actor=None, organization=organization, name="Ada Lovelace")
+
+    texts = plans(lambda: customer_lookup("Ada"), "customers_contact")
+
+    assert any("contact_name_prefix" in t for t in texts), texts
+    assert any("organization_name_prefix" in t for t in texts), texts
+    assert not any("Seq Scan" in t for t in texts), texts

@@ -119,9 +119,10 @@ def crowd(organization: Organization) -> list[Contact]:
         # serial lookup, contacts, their phones, their emails
         ("(415) 555-0134", 4, 4),
         ("DESK@acme.example", 4, 4),
-        ("Helen", 4, 4),
-        # serial lookup, then a name lookup that finds nobody (no prefetch runs)
-        ("ES48-0457", 2, 1),
+        # serial lookup, names that start so, organisations' people, then as above
+        ("Helen", 6, 4),
+        # serial lookup, then a name lookup that finds nobody (two queries, nothing to load)
+        ("ES48-0457", 3, 1),
     ],
 )
 def test_lookup_query_count_does_not_grow_with_matches(
