@@ -77,8 +77,10 @@ def test_search_reads_the_text_index(agent):
 
     [text] = plans(lambda: search_for(agent, "firmware"), "core_searchdocument")
 
-    # The text index, or the newest documents backwards up to the ranking window.
-    assert "core_searchdocument_vector_gin" in text or "search_document_recent" in text, text
+    # The text index, the newest documents backwards up to the ranking window, or (in a table
+    # this small, whatever the statistics favour) the documents of the kinds searched.
+    indexes = ("core_searchdocument_vector_gin", "search_document_recent", "search_document_kind")
+    assert any(name in text for name in indexes), text
     assert "Seq Scan on core_searchdocument" not in text
 
 
