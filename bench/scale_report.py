@@ -43,6 +43,10 @@ def _ms(value: float | None) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
+def _times(ratio: float) -> str:
+    return f"{ratio:,.1f}x" if ratio < 10 else f"{ratio:,.0f}x"
+
+
 def _yes(ok: bool | None) -> str:
     return "—" if ok is None else ("yes" if ok else "**no**")
 
@@ -107,7 +111,7 @@ def _run_section(run: dict[str, Any]) -> list[str]:
             f"| {label} | {_ms(server['p50'])} | {_ms(server['p95'])} | {_ms(server['p99'])} | "
             f"{_ms(stat['client']['p50'])} | {_ms(stat['client']['p95'])} | "
             f"{_ms(floor['p50'] if floor else None)} | {_ms(floor['p95'] if floor else None)} | "
-            f"{'—' if ratio is None else f'{ratio:,.0f}x'} |"
+            f"{'—' if ratio is None else _times(ratio)} |"
         )
     opened = ours["case_open_api"]
     take = ours["take_next"]
