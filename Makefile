@@ -12,8 +12,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 help:
 	@echo "make run    - install, migrate, load demo data on first run, serve http://$(HOST):$(PORT)"
 	@echo "make worker - run the background worker and the scheduler: deadlines, mail (beside make run)"
-	@echo "make bench-quick - pages, search, lookup and writes at 20,000 cases beside django-helpdesk (~10 min)"
-	@echo "make bench      - the same at 100,000 and 1,000,000 cases (about an hour); bench/results/scale.md"
+	@echo "make bench-quick - pages, search, lookup and writes at 20,000 cases beside django-helpdesk (~5 min)"
+	@echo "make bench      - the same at 100,000 and 1,000,000 cases (about 45 minutes); bench/results/scale.md"
 	@echo "make bench-mail - measure mail intake; writes bench/results/mail-ingest.md"
 	@echo "make test   - install, then lint, type-check and run the whole test suite"
 	@echo "make test-crash - the mail crash test at full size (1,000 deliveries) on SQLite and PostgreSQL"
