@@ -105,7 +105,7 @@ def generate(cases: int, seed: int, *, per_team: int = 8) -> dict[str, Any]:
         person_name,
         phone_number,
     )
-    from bench.dataset.world import build_world
+    from bench.dataset.world import build_world, phone_number_forms
     from followthrough.accounts.models import User
 
     started = time.monotonic()
@@ -202,8 +202,8 @@ def generate(cases: int, seed: int, *, per_team: int = 8) -> dict[str, Any]:
                 if what == "mail":
                     return f"contact{n}.{org_number}"
                 number = numbers.setdefault(n, phone_number(next(phones)))
-                national = f"({number[2:5]}) {number[5:8]}-{number[8:]}"
-                return {"pe": number, "pn": national, "pd": number[2:]}[what]
+                forms = dict(zip(("pe", "pn", "pd"), phone_number_forms(number), strict=True))
+                return forms[what]
             if what.startswith("serial"):
                 return f"SN{org_number:07d}{n}"
             return f"{rng.choice(BRANDS)} {rng.choice(PRODUCTS)}"

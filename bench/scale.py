@@ -231,7 +231,7 @@ class Desk:
             u.pk: u
             for u in User.objects.filter(pk__in=[a for v in self.agents.values() for a in v])
         }
-        self.sessions: list[tuple[int, str]] = []  # (team, cookie header)
+        self.cookies: list[str] = []
         for team in self.teams:
             for agent in self.agents[team.pk][:3]:
                 store = SessionStore()
@@ -240,9 +240,7 @@ class Desk:
                 store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
                 store[HASH_SESSION_KEY] = user.get_session_auth_hash()
                 store.create()
-                self.sessions.append(
-                    (team.pk, f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
-                )
+                self.cookies.append(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
         self.tokens: dict[int, str] = {}
         for agent in {a for v in self.agents.values() for a in v[:CONCURRENT_AGENTS]}:
             user = users[agent]
@@ -250,9 +248,10 @@ class Desk:
             _, secret = api_token_create(actor=user, user=user, name="bench", scopes=scopes)
             self.tokens[agent] = secret
 
-    def page(self, path: str) -> tuple[int, Request]:
-        team, cookie = self.rng.choice(self.sessions)
-        return team, Request("GET", path, headers={"Host": "127.0.0.1", "Cookie": cookie})
+    def page(self, path: str) -> Request:
+        """A GET as one of the signed-in agents (each of a Tier 1 team), chosen at random."""
+        cookie = self.rng.choice(self.cookies)
+        return Request("GET", path, headers={"Host": "127.0.0.1", "Cookie": cookie})
 
     def api(self, method: str, path: str, body: Any = None, agent: int | None = None) -> Request:
         if agent is None:
@@ -277,20 +276,20 @@ def read_samples(desk: Desk, count: int) -> dict[str, list[list[Request]]]:
     rng = desk.rng
     samples: dict[str, list[list[Request]]] = {k: [] for k in READS}
     for _ in range(count):
-        samples["team_queue_page"].append([desk.page("/?queue=team")[1]])
+        samples["team_queue_page"].append([desk.page("/?queue=team")])
         team = rng.choice(desk.teams).pk
         samples["team_queue_api"].append(
             [desk.api("GET", f"/api/v1/cases?team={team}&status=open")]
         )
-        samples["my_cases_page"].append([desk.page("/?queue=mine")[1]])
-        samples["case_page"].append([desk.page(f"/cases/{desk.case_id()}/")[1]])
+        samples["my_cases_page"].append([desk.page("/?queue=mine")])
+        samples["case_page"].append([desk.page(f"/cases/{desk.case_id()}/")])
         phone = rng.choice(desk.phones)
-        samples["lookup_phone_page"].append([desk.page(f"/calls/new/?q={quote(phone)}")[1]])
+        samples["lookup_phone_page"].append([desk.page(f"/calls/new/?q={quote(phone)}")])
         samples["lookup_phone_api"].append(
             [desk.api("GET", f"/api/v1/customers/lookup?q={quote(phone)}")]
         )
         word = rng.choice(SEARCH_WORDS)
-        samples["search_page"].append([desk.page(f"/search/?q={quote(word)}")[1]])
+        samples["search_page"].append([desk.page(f"/search/?q={quote(word)}")])
     return samples
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +41,14 @@ TEXT = "text"  # placeholders replaced
 JSON = "json"  # dumped, placeholders replaced
 CONST = "const"
 
-_EXTERNAL = {User: USER, Team: TEAM, Organization: ORGANIZATION, Contact: CONTACT, Asset: ASSET}
-_EXTERNAL[Site] = SITE
+_EXTERNAL = {
+    User: USER,
+    Team: TEAM,
+    Organization: ORGANIZATION,
+    Contact: CONTACT,
+    Asset: ASSET,
+    Site: SITE,
+}
 
 # SearchDocument keeps plain ids: what each one refers to, by document kind.
 _DOCUMENT_OBJECT = {
@@ -199,6 +205,3 @@ def _attname(model: type[models.Model], column: str) -> str:
         if f.column == column:
             return f.attname
     raise LookupError(column)
-
-
-Chooser = Callable[[], Any]

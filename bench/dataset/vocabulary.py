@@ -348,13 +348,6 @@ class TextPool:
     def paragraph(self) -> str:
         return self.paragraphs[int(self.rng.random() * len(self.paragraphs))]
 
-    def search_words(self) -> list[str]:
-        """Words people search for, each present in the generated text."""
-        words = {w.lower() for p in PRODUCTS for w in p.split() if len(w) > 3}
-        words.update(b.lower() for b in BRANDS if " " not in b)
-        words.update(["firmware", "reinstall", "licence", "uninstall", "reboot", "certificate"])
-        return sorted(words)
-
 
 def person_name(rng: random.Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"

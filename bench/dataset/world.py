@@ -62,8 +62,10 @@ from followthrough.customers.models import (
     ContactEmail,
     ContactPhone,
     Organization,
+    PlanTier,
     Site,
 )
+from followthrough.customers.search_index import phone_forms
 from followthrough.customers.services import (
     asset_create,
     contact_create,
@@ -159,13 +161,13 @@ def customer_templates(count: int, seed: int) -> list[Template]:
         contacts = rng.randint(1, 8)
         assets = rng.randint(1, 3)
         placeholders: dict[str, str] = {}
-        org = organization_create(actor=None, name="qqorgqq", plan_tier=rng.choice(PLANS))
+        org = organization_create(actor=None, name="qqorgqq", plan_tier=rng.choice(PlanTier.values))
         site = site_create(
             actor=None, organization=org, name="qqsiteqq", city="qqcityqq", time_zone="UTC"
         )
         for c in range(contacts):
             e164 = phone_number(TEMPLATE_PHONE_BASE + t * 10 + c)
-            for form, token in zip(_phone_forms(e164), ("e", "n", "d"), strict=True):
+            for form, token in zip(phone_number_forms(e164), ("e", "n", "d"), strict=True):
                 placeholders[form] = f"qqc{c}p{token}qq"
             contact_create(
                 actor=None,
@@ -194,15 +196,11 @@ def customer_templates(count: int, seed: int) -> list[Template]:
     return templates
 
 
-PLANS = ["free", "standard", "premium"]
-
-
-def _phone_forms(e164: str) -> list[str]:
-    from followthrough.customers.search_index import phone_forms
-
-    forms = phone_forms(e164).split(" ", 1)
-    national_and_digits = forms[1].rsplit(" ", 1)
-    return [forms[0], *national_and_digits]
+def phone_number_forms(e164: str) -> tuple[str, str, str]:
+    """E.164, national format and bare digits, as the contact's search document holds them."""
+    e164_form, rest = phone_forms(e164).split(" ", 1)
+    national, digits = rest.rsplit(" ", 1)
+    return e164_form, national, digits
 
 
 # --- Cases ----------------------------------------------------------------------------------
@@ -454,12 +452,6 @@ def open_promised(cast: Cast, clock: Clock, extra: int) -> None:
 
 CLOSED_SCRIPTS: list[Script] = [quick_fix, callback, escalated, from_queue]
 OPEN_SCRIPTS: list[Script] = [open_in_queue, open_owned, open_waiting, open_promised]
-TEXT_TOKENS = {
-    "subject": ["qqsubjectqq"],
-    "paragraph": ["qqdescriptionqq"]
-    + [f"qqcall{n}qq" for n in (1, 2, 3)]
-    + [f"qqnote{n}qq" for n in (1, 2, 3, 4, 5)],
-}
 
 
 def case_templates(
